@@ -1,0 +1,11 @@
+"""Settings for the test suite: the product's settings plus a stand-in record app and fast hashing."""
+
+from config.env import env_bool
+from config.settings import *  # noqa: F403
+from config.settings import HUEY, INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "sencrm.core.tests.testapp"]
+ROOT_URLCONF = "config.urls_test"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run in the test process, right after the transaction that queued them commits.
+HUEY = {**HUEY, "immediate": env_bool("HUEY_IMMEDIATE", True)}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from sencrm.users.urls import auth_urlpatterns
+
+urlpatterns = [
+    *auth_urlpatterns,
+    path("", include("sencrm.reports.urls")),
+    path("", include("sencrm.core.urls")),
+    path("", include("sencrm.users.urls")),
+    path("", include("sencrm.events.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "sencrm.core.views.permission_denied"
+handler404 = "sencrm.core.views.page_not_found"
+handler500 = "sencrm.core.views.server_error"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make test`: set-up, lint, types, pytest on SQLite and on PostgreSQL, browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SETUP_BROWSER=1 bash scripts/setup.sh
+
+# Tests never touch the demo data: they get a data directory of their own.
+DATA_DIR="$(mktemp -d)"
+export DATA_DIR
+trap 'rm -rf "$DATA_DIR"' EXIT
+unset DATABASE_URL REDIS_URL
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy sencrm/core"
+.venv/bin/mypy sencrm/core
+
+echo "==> pytest on SQLite"
+.venv/bin/pytest -m "not browser" -q
+
+PG_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/sencrm}"
+if .venv/bin/python scripts/pg_ready.py "$PG_URL"; then
+  echo "==> pytest on PostgreSQL ($PG_URL, a fresh test database)"
+  DATABASE_URL="$PG_URL" .venv/bin/pytest -m "not browser" -q --create-db
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not reachable at $PG_URL: CI requires it." >&2
+  exit 1
+else
+  echo "!! PostgreSQL is not reachable at $PG_URL: skipped (outside CI only)." >&2
+fi
+
+echo "==> browser tests (Playwright + Chromium)"
+.venv/bin/pytest -m browser -q

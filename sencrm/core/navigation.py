@@ -1,0 +1,62 @@
+"""The main navigation, by role: an entry shows when its page exists and the role grants its module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sencrm.core import access
+from sencrm.core.modules import Action, Module
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    icon: str
+    module: str | None = None
+    action: str = Action.VIEW
+    any_module_action: str | None = None  # shown when the role grants this action in any module
+
+
+# Entries of modules that later issues build stay hidden until their URL exists.
+NAV: list[NavItem] = [
+    NavItem(_("Home"), "home", "house"),
+    NavItem(_("My day"), "activities:my_day", "calendar-check", Module.ACTIVITIES),
+    NavItem(_("Customers"), "customers:contact_list", "people", Module.CUSTOMERS),
+    NavItem(_("Accounts"), "customers:account_list", "building", Module.CUSTOMERS),
+    NavItem(_("Leads"), "sales:lead_list", "person-plus", Module.LEADS),
+    NavItem(_("Opportunities"), "sales:opportunity_board", "kanban", Module.SALES),
+    NavItem(_("Orders"), "commerce:order_list", "receipt", Module.COMMERCE),
+    NavItem(_("Marketing"), "marketing:campaign_list", "megaphone", Module.MARKETING),
+    NavItem(_("Customer care"), "support:ticket_list", "headset", Module.SUPPORT),
+    NavItem(_("Field service"), "fieldservice:workorder_list", "tools", Module.FIELDSERVICE),
+    NavItem(_("Reports"), "reports:index", "bar-chart", Module.REPORTS),
+    NavItem(_("Trash"), "events:trash", "trash", any_module_action=Action.DELETE),
+    NavItem(_("Activity log"), "events:log", "journal-text", Module.ADMIN),
+    NavItem(_("Administration"), "users:user_list", "gear", Module.ADMIN),
+]
+
+
+def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
+    items = []
+    for item in NAV:
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        if item.module and not access.can(user, item.module, item.action):
+            continue
+        if item.any_module_action and not any(
+            access.can(user, m, item.any_module_action) for m in Module.values
+        ):
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append(
+            {"label": item.label, "url": url, "icon": item.icon, "active": active, "name": item.url_name}
+        )
+    return items

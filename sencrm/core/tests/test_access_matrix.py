@@ -1,0 +1,160 @@
+"""The access gate, proven: role × action × record (own / team / other team / no team), per module.
+
+The expectations are written out by hand from the issue's role definitions, independently of the
+default grants in sencrm/users/defaults.py, so a wrong default fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from sencrm.core import access
+from sencrm.core.tests.testapp.models import Gadget
+
+ACTIONS = ["view", "create", "edit", "delete", "export", "import"]
+
+# The stand-in records, by who owns them and which team they are in.
+RECORDS = {
+    "sales1_hn": ("sales1", "Kinh doanh Hà Nội"),
+    "manager_hn": ("manager", "Kinh doanh Hà Nội"),
+    "admin_in_hn": ("admin", "Kinh doanh Hà Nội"),
+    "sales2_hcm": ("sales2", "Kinh doanh TP.HCM"),
+    "admin_no_team": ("admin", None),
+}
+EVERYTHING = set(RECORDS)
+
+# What each scope reaches, for each user (by hand).
+REACH = {
+    ("sales1", "own"): {"sales1_hn"},
+    ("sales2", "own"): {"sales2_hcm"},
+    ("manager", "team"): {"sales1_hn", "manager_hn", "admin_in_hn"},
+    ("marketing", "own"): set(),
+    ("tech", "own"): set(),
+    ("care", "own"): set(),
+}
+
+# module -> user -> action -> scope (absent: no right). Admin has everything everywhere.
+EXPECTED = {
+    "customers": {
+        "manager": dict.fromkeys(ACTIONS, "team"),
+        "sales1": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
+        "sales2": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
+        "marketing": {"view": "all"},
+        "care": {"view": "all"},
+        "tech": {"view": "own"},
+        "board": {},
+    },
+    "leads": {
+        "manager": dict.fromkeys(ACTIONS, "team"),
+        "sales1": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
+        "sales2": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
+        "marketing": {"view": "all", "create": "own", "edit": "own", "import": "own"},
+        "care": {},
+        "tech": {},
+        "board": {},
+    },
+    "support": {
+        "manager": dict.fromkeys(ACTIONS, "team"),
+        "sales1": {},
+        "sales2": {},
+        "marketing": {},
+        "care": {"view": "all", "create": "all", "edit": "all", "export": "all"},
+        "tech": {},
+        "board": {},
+    },
+    "marketing": {
+        "manager": dict.fromkeys(ACTIONS, "team"),
+        "sales1": {},
+        "sales2": {},
+        "marketing": dict.fromkeys(ACTIONS, "own"),
+        "care": {},
+        "tech": {},
+        "board": {},
+    },
+    "reports": {
+        "manager": {"view": "team", "export": "team"},
+        "sales1": {},
+        "sales2": {},
+        "marketing": {"view": "own"},
+        "care": {},
+        "tech": {},
+        "board": {"view": "all", "export": "all"},
+    },
+}
+for _module, _table in EXPECTED.items():
+    _table["admin"] = dict.fromkeys(ACTIONS, "all")
+
+USERS = ["admin", "manager", "sales1", "sales2", "marketing", "care", "tech", "board"]
+
+
+def reachable(user: str, level: str | None) -> set[str]:
+    if level is None:
+        return set()
+    if level == "all":
+        return EVERYTHING
+    return REACH[(user, level)]
+
+
+@pytest.fixture
+def records(make_gadget):
+    return {key: make_gadget(owner, team, name=key) for key, (owner, team) in RECORDS.items()}
+
+
+CASES = [(m, u, a) for m in EXPECTED for u in USERS for a in ACTIONS]
+
+
+@pytest.mark.parametrize(("module", "username", "action"), CASES)
+def test_scope_and_check_agree_with_the_role_definitions(module, username, action, org, records, monkeypatch):
+    monkeypatch.setattr(Gadget, "access_module", module)
+    user = org[username]
+    level = EXPECTED[module][username].get(action)
+    view_level = EXPECTED[module][username].get("view")
+    allowed = reachable(username, level)
+    visible = reachable(username, view_level)
+
+    # The list/search/export filter.
+    in_scope = set(access.scope(user, Gadget, action).values_list("name", flat=True))
+    assert in_scope == allowed
+
+    # The module-level right (menus, create pages, imports).
+    assert access.can(user, module, action) is (level is not None)
+
+    # The per-record check: 404 outside the view scope, 403 for a visible record without the right.
+    for key, obj in records.items():
+        if key not in visible:
+            with pytest.raises(Http404):
+                access.check(user, action, obj)
+        elif key not in allowed:
+            with pytest.raises(PermissionDenied):
+                access.check(user, action, obj)
+        else:
+            access.check(user, action, obj)
+
+
+def test_anonymous_and_inactive_users_see_nothing(org, records):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not access.scope(AnonymousUser(), Gadget).exists()
+    admin = org["admin"]
+    admin.is_active = False
+    assert not access.scope(admin, Gadget).exists()
+    with pytest.raises(Http404):
+        access.check(admin, "view", records["admin_no_team"])
+
+
+def test_a_user_without_a_role_sees_nothing(org, records):
+    sales1 = org["sales1"]
+    sales1.role = None
+    sales1.forget_access_cache()
+    assert not access.scope(sales1, Gadget).exists()
+
+
+def test_the_grant_lookup_costs_a_fixed_number_of_queries(org, records, django_assert_max_num_queries):
+    manager = org["manager"]
+    manager.forget_access_cache()
+    with django_assert_max_num_queries(4):
+        list(access.scope(manager, Gadget))
+        for obj in records.values():
+            access.in_scope(manager, "edit", obj)

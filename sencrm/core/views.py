@@ -1,0 +1,48 @@
+"""Shell pages that belong to no module: global search and the localised error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from sencrm.core import search as search_registry
+
+
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    error = ""
+    results: list[search_registry.SearchResult] = []
+    if len(query) > search_registry.MAX_QUERY_LENGTH:
+        error = _("The search text is too long (at most %(max)s characters).") % {
+            "max": search_registry.MAX_QUERY_LENGTH
+        }
+    elif query:
+        results = search_registry.search(request.user, query)
+    template = "core/partials/search_results.html" if request.htmx else "core/search.html"  # type: ignore[attr-defined]
+    status = 400 if error else 200
+    return render(request, template, {"query": query, "results": results, "error": error}, status=status)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else _("You do not have permission to do this.")
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors: the failure may be in one of them.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)

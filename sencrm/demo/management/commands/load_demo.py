@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from sencrm.demo.organisation import load_organisation
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation and data (idempotent: running it twice duplicates nothing)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = load_organisation()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} demo users (password: demo)."))

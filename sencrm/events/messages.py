@@ -1,0 +1,17 @@
+"""Notification texts, rendered in the reader's language when shown (not when written)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from sencrm.events.models import Notification
+
+
+def render_notification(notification: Notification) -> str:
+    params = {key: str(value) for key, value in notification.params.items()}
+    if notification.kind == "assigned":
+        return _("%(by)s assigned %(record)s to you.") % {
+            "by": params.get("by", ""),
+            "record": params.get("record", ""),
+        }
+    return params.get("text", notification.kind)

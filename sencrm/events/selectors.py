@@ -1,0 +1,88 @@
+"""Readers of the event log: the audit trail of a record and the journey of a customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from sencrm.core import access
+from sencrm.core.modules import Action
+from sencrm.events.models import Event
+
+PAGE_SIZE = 25
+
+
+def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[list[Event], int | None]:
+    """Newest first, keyset-paged by id: constant queries whatever the page."""
+    if before:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.select_related("actor").order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def audit_trail(
+    *, user: Any, obj: models.Model, before: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Event], int | None]:
+    """Who changed which field of `obj`, from what to what (the caller may see `obj`, or 404)."""
+    access.check(user, Action.VIEW, obj)
+    qs = Event.objects.filter(
+        subject_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), subject_id=obj.pk
+    )
+    return _page(qs, before, limit)
+
+
+def customer_timeline(
+    *,
+    user: Any,
+    customer: models.Model,
+    types: list[str] | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Event], int | None]:
+    """Everything that happened to one customer, newest first (filled by the customer modules)."""
+    access.check(user, Action.VIEW, customer)
+    qs = Event.objects.filter(
+        customer_type=ContentType.objects.get_for_model(customer), customer_id=customer.pk
+    )
+    if types:
+        qs = qs.filter(type__in=types)
+    return _page(qs, before, limit)
+
+
+def event_log(
+    *,
+    user: Any,
+    type_prefix: str = "",
+    actor_id: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> tuple[list[Event], int | None]:
+    """The whole log, for administrators."""
+    access.check_module(user, "admin", Action.VIEW)
+    qs = Event.objects.select_related("subject_type")
+    if type_prefix:
+        qs = qs.filter(type__startswith=type_prefix)
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    return _page(qs, before, limit)
+
+
+def describe_changes(event: Event, model: type[models.Model] | None) -> list[dict[str, Any]]:
+    """[{field label, old, new}] for an update event, with related records shown by name."""
+    labels = event.data.get("labels", {})
+    rows = []
+    for name, (old, new) in event.data.get("changes", {}).items():
+        label: Any = name
+        if model is not None:
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except Exception:  # a field removed since the event was written
+                label = name
+        if name in labels:
+            old, new = labels[name]
+        rows.append({"field": label, "old": old, "new": new})
+    return rows

@@ -1,0 +1,242 @@
+"""The spine's writers: every change to a business record goes through these functions.
+
+Each one checks the access gate, validates, saves and appends an Event in the same transaction,
+then (after commit) wakes the event consumers. Domain services (contacts, leads, …) wrap them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from sencrm.core import access
+from sencrm.core.exceptions import StaleRecord
+from sencrm.core.models import Record
+from sencrm.core.modules import Action
+from sencrm.events.diff import changes as diff_changes
+from sencrm.events.diff import fk_labels, snapshot
+from sencrm.events.models import Event
+
+R = TypeVar("R", bound=Record)
+
+
+def _enqueue_dispatch() -> None:
+    from sencrm.events.tasks import dispatch_events
+
+    dispatch_events()
+
+
+def _wake_consumers_after_commit() -> None:
+    """Queue one dispatch per transaction, after it commits (never for a rolled-back change)."""
+    connection = transaction.get_connection()
+    # Django drops pending callbacks on rollback, so looking at the pending list is enough.
+    if any(entry[1] is _enqueue_dispatch for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_dispatch)
+
+
+def event_emit(
+    *,
+    type: str,
+    subject: models.Model,
+    actor: Any = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+    customer: models.Model | None = None,
+) -> Event:
+    """Append an event; call it inside the transaction that made the change."""
+    if customer is None and isinstance(subject, Record):
+        customer = subject.event_customer()
+    event = Event.objects.create(
+        type=type,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_label=actor_label[:80],
+        subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+        subject_id=subject.pk,
+        subject_repr=str(subject)[:200],
+        customer_type=ContentType.objects.get_for_model(customer) if customer is not None else None,
+        customer_id=customer.pk if customer is not None else None,
+        data=data or {},
+        version=getattr(subject, "version", None),
+    )
+    _wake_consumers_after_commit()
+    return event
+
+
+def _default_team(owner: Any) -> Any:
+    """A record created for someone in exactly one team belongs to that team."""
+    teams = list(owner.teams.all()[:2]) if getattr(owner, "pk", None) else []
+    return teams[0] if len(teams) == 1 else None
+
+
+@transaction.atomic
+def record_create(
+    model: type[R],
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    owner: Any = None,
+    team: Any = None,
+    actor_label: str = "",
+) -> R:
+    access.check_module(actor, model.access_module, Action.CREATE)
+    obj = model(**data)
+    obj.owner = owner or actor
+    obj.team = team if team is not None else _default_team(obj.owner)
+    obj.created_by = obj.updated_by = actor
+    access.check_assignable(actor, Action.CREATE, obj)
+    obj.full_clean()
+    obj.save()
+    event_emit(
+        type=f"{model.event_type_prefix()}.created",
+        subject=obj,
+        actor=actor,
+        actor_label=actor_label,
+        data={"record": snapshot(obj)},
+    )
+    return obj
+
+
+def _locked(obj: R) -> R:
+    # select_for_update serialises concurrent writers on PostgreSQL; SQLite's immediate
+    # transactions already do.
+    current: R = type(obj).all_objects.select_for_update().get(pk=obj.pk)
+    return current
+
+
+def _values_at_version(current: Record, version: int) -> tuple[dict[str, Any], set[str]]:
+    """The record's field values as they were at `version`, and the fields changed since then.
+
+    Rebuilt from the event log: each later update event holds the old value of what it changed.
+    """
+    at_version = snapshot(current)
+    changed_since: set[str] = set()
+    later = Event.objects.filter(
+        subject_type=ContentType.objects.get_for_model(current, for_concrete_model=False),
+        subject_id=current.pk,
+        version__gt=version,
+    ).order_by("id")
+    for event in later.only("data"):
+        for name, (old, _new) in event.data.get("changes", {}).items():
+            if name not in changed_since:
+                changed_since.add(name)
+                at_version[name] = old
+    return at_version, changed_since
+
+
+@transaction.atomic
+def record_update(
+    obj: R, *, actor: Any, changes: dict[str, Any], version: int | None, actor_label: str = ""
+) -> R:
+    """Apply `changes` made to the record as it was at `version`.
+
+    When someone else saved in between, the save still goes through if the two edits touch
+    different fields (they are merged); if they touch the same field, StaleRecord is raised and
+    nothing is saved, never a silent overwrite.
+    """
+    current = _locked(obj)
+    access.check(actor, Action.EDIT, current)
+    before = snapshot(current)
+    probe = copy.copy(current)
+    for name, value in changes.items():
+        setattr(probe, name, value)
+    posted = snapshot(probe)
+    if version is not None and current.version != version:
+        at_version, changed_since = _values_at_version(current, version)
+        mine = {name for name in posted if posted[name] != at_version.get(name)}
+        if mine & changed_since:
+            raise StaleRecord(current.version)
+        # Disjoint edits: apply only what this user changed, keep the other user's fields.
+        changes = {name: value for name, value in changes.items() if name in mine or name + "_id" in mine}
+    for name, value in changes.items():
+        setattr(current, name, value)
+    changed = diff_changes(before, snapshot(current))
+    if not changed:
+        return current  # saving without a change writes nothing and emits nothing
+    if {"owner", "team"} & changed.keys():
+        access.check_assignable(actor, Action.EDIT, current)
+    current.full_clean()
+    current.version += 1
+    current.updated_by = actor
+    current.updated_at = timezone.now()
+    current.save()
+    event_emit(
+        type=f"{type(current).event_type_prefix()}.updated",
+        subject=current,
+        actor=actor,
+        actor_label=actor_label,
+        data={"changes": changed, "labels": fk_labels(current, changed)},
+    )
+    return current
+
+
+@transaction.atomic
+def record_delete(obj: R, *, actor: Any, version: int | None = None, actor_label: str = "") -> R:
+    """Move the record to the trash (restorable until purged)."""
+    current = _locked(obj)
+    access.check(actor, Action.DELETE, current)
+    if current.is_deleted:
+        return current
+    if version is not None and current.version != version:
+        raise StaleRecord(current.version)
+    current.deleted_at = timezone.now()
+    current.deleted_by = actor
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version"])
+    event_emit(
+        type=f"{type(current).event_type_prefix()}.deleted",
+        subject=current,
+        actor=actor,
+        actor_label=actor_label,
+        data={"record": snapshot(current)},
+    )
+    return current
+
+
+@transaction.atomic
+def record_restore(obj: R, *, actor: Any) -> R:
+    current = _locked(obj)
+    access.check(actor, Action.DELETE, current)
+    if not current.is_deleted:
+        return current
+    current.deleted_at = None
+    current.deleted_by = None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version"])
+    event_emit(type=f"{type(current).event_type_prefix()}.restored", subject=current, actor=actor)
+    return current
+
+
+@transaction.atomic
+def record_purge(obj: Record, *, actor_label: str = "system:purge") -> None:
+    """Remove a record from the trash for good (the retention job); its history stays in the log."""
+    event_emit(
+        type=f"{type(obj).event_type_prefix()}.purged",
+        subject=obj,
+        actor_label=actor_label,
+        data={"record": snapshot(obj)},
+    )
+    obj.delete()
+
+
+def notification_create(
+    *, recipient_id: int, kind: str, params: dict[str, Any], url: str = "", event: Event | None = None
+) -> Any:
+    from sencrm.events.models import Notification
+
+    return Notification.objects.create(
+        recipient_id=recipient_id, kind=kind, params=params, url=url, event=event
+    )
+
+
+def notifications_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
+    from sencrm.events.models import Notification
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
