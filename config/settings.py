@@ -229,4 +229,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # The Huey consumer installs its own handler on "huey": do not print its lines twice.
+    "loggers": {"huey": {"propagate": False}},
 }

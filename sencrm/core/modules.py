@@ -30,9 +30,9 @@ class Action(models.TextChoices):
 
 
 class Scope(models.TextChoices):
-    OWN = "own", _("Own records")
-    TEAM = "team", _("Team's records")
-    ALL = "all", _("All records")
+    OWN = "own", _("Own")
+    TEAM = "team", _("Team")
+    ALL = "all", _("All")
 
 
 # A wider scope includes the narrower ones; used to compare and combine grants.

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -31,9 +32,18 @@ def audited_fields(obj: models.Model) -> list[models.Field[Any, Any]]:
     return [f for f in obj._meta.concrete_fields if f.name not in exclude and not f.primary_key]
 
 
+def _python_value(field: models.Field[Any, Any], obj: models.Model) -> Any:
+    # Values set but not yet cleaned (61 for a DecimalField) compare equal to their clean form.
+    value = field.value_from_object(obj)
+    try:
+        return field.to_python(value)
+    except ValidationError:
+        return value  # full_clean() reports it
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """{field name: JSON value}; a foreign key is its primary key."""
-    return {f.name: json_value(f.value_from_object(obj)) for f in audited_fields(obj)}
+    return {f.name: json_value(_python_value(f, obj)) for f in audited_fields(obj)}
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

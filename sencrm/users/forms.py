@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core.modules import Action, Module, Scope
@@ -129,7 +130,8 @@ class RoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = {(g.module, g.action): g.scope for g in instance.grants.all()} if instance else {}
         if instance is not None and not self.is_bound:
-            self.initial.update({"name": str(instance), "description": instance.description})
+            description = gettext(instance.description) if instance.is_system else instance.description
+            self.initial.update({"name": str(instance), "description": description})
         for module in Module:
             for action in Action:
                 self.fields[f"g_{module.value}_{action.value}"] = forms.ChoiceField(

@@ -171,6 +171,13 @@ def role_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "name": form.cleaned_data["name"],
             "description": form.cleaned_data["description"],
         }
+        if instance is not None and instance.is_system:
+            # Built-in roles store English source texts shown translated: an unchanged (translated)
+            # text keeps the source, so the role still reads right in every language.
+            if kwargs["name"] == str(instance):
+                kwargs["name"] = instance.name
+            if kwargs["description"] == _(instance.description):
+                kwargs["description"] = instance.description
         if instance is None:
             kwargs["code"] = _unique_role_code(form.cleaned_data["name"])
         try:

@@ -155,3 +155,19 @@ def test_admin_creates_a_user_who_can_then_sign_in(page, org):
     sign_out(page)
     sign_in(page, "sales3", "Sen-CRM-2026-an-toan")
     expect(page.get_by_test_id("greeting")).to_contain_text("Phan Thị Lan")
+
+
+def test_htmx_requests_carry_the_csrf_token(page, org):
+    sign_in(page, "sales1")
+    with_htmx = page.evaluate(
+        """() => new Promise(resolve => {
+            const done = e => resolve(e.detail.xhr.status);
+            document.body.addEventListener('htmx:afterRequest', done, {once: true});
+            htmx.ajax('POST', '/notifications/read/', {target: 'body', swap: 'none'});
+        })"""
+    )
+    assert with_htmx == 200  # the POST went through (and followed its redirect)
+    without_token = page.evaluate(
+        "() => fetch('/notifications/read/', {method: 'POST', redirect: 'manual'}).then(r => r.status)"
+    )
+    assert without_token == 403

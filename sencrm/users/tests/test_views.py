@@ -218,3 +218,23 @@ def test_admin_cannot_strip_administration_from_their_own_role(client_as, org):
     response = client.post(reverse("users:role_edit", args=[admin_role.pk]), {"name": "Administrator"})
     assert response.status_code == 400
     assert org["admin"].access_scope("admin", "edit") == "all"
+
+
+def test_editing_a_built_in_role_keeps_it_translatable(client_as):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    client = client_as("admin")
+    sales = Role.objects.get(code="sales")
+    assert 'value="Kinh doanh"' in client.get(reverse("users:role_edit", args=[sales.pk])).content.decode()
+    with translation.override("vi"):
+        description = gettext(sales.description)
+    form = {"name": "Kinh doanh", "description": description, "g_customers_view": "own"}
+    assert client.post(reverse("users:role_edit", args=[sales.pk]), form).status_code == 302
+    sales.refresh_from_db()
+    assert (sales.name, sales.description) == ("Sales", DEFAULT_DESCRIPTION)
+    with translation.override("en"):
+        assert str(sales) == "Sales"
+
+
+DEFAULT_DESCRIPTION = "Works with their own customers, leads, opportunities, quotes and orders."
