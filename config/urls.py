@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("sencrm.core.urls")),
     path("", include("sencrm.users.urls")),
     path("", include("sencrm.events.urls")),
+    path("", include("sencrm.customers.urls")),
+    path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem(_("My day"), "activities:my_day", "calendar-check", Module.ACTIVITIES),
     NavItem(_("Customers"), "customers:contact_list", "people", Module.CUSTOMERS),
     NavItem(_("Accounts"), "customers:account_list", "building", Module.CUSTOMERS),
+    NavItem(_("Caller ID"), "customers:caller_id", "telephone-inbound", Module.CUSTOMERS),
     NavItem(_("Leads"), "sales:lead_list", "person-plus", Module.LEADS),
     NavItem(_("Opportunities"), "sales:opportunity_board", "kanban", Module.SALES),
     NavItem(_("Orders"), "commerce:order_list", "receipt", Module.COMMERCE),

@@ -65,6 +65,9 @@ class RecordListView(RecordMixin, ListView):  # type: ignore[type-arg,misc]
     paginate_by = 50
     ordering = ("-id",)
 
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().order_by(*self.ordering)
+
 
 class RecordDetailView(RecordMixin, DetailView):  # type: ignore[type-arg]
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

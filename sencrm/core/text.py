@@ -30,3 +30,24 @@ def fold(value: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", clean_text(value))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.replace("đ", "d").replace("Đ", "D").casefold()
+
+
+def split_vietnamese_name(full_name: str) -> tuple[str, str, str]:
+    """(family, middle, given) of a Vietnamese full name.
+
+    "Nguyễn Thị Ánh Tuyết" → ("Nguyễn", "Thị Ánh", "Tuyết").
+
+    Names are kept exactly as written (never re-capitalised); one word is a given name.
+    """
+    parts = clean_text(full_name).split(" ")
+    if not parts or parts == [""]:
+        return "", "", ""
+    if len(parts) == 1:
+        return "", "", parts[0]
+    return parts[0], " ".join(parts[1:-1]), parts[-1]
+
+
+def name_sort_key(full_name: str) -> str:
+    """Sort key for Vietnamese lists: given name, then family name, then middle name, folded."""
+    family, middle, given = split_vietnamese_name(full_name)
+    return " ".join(p for p in (fold(given), fold(family), fold(middle)) if p)

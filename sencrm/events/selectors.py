@@ -18,7 +18,7 @@ def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[l
     """Newest first, keyset-paged by id: constant queries whatever the page."""
     if before:
         qs = qs.filter(id__lt=before)
-    rows = list(qs.select_related("actor").order_by("-id")[: limit + 1])
+    rows = list(qs.select_related("actor", "subject_type").order_by("-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1].id if more and rows else None)
@@ -86,3 +86,25 @@ def describe_changes(event: Event, model: type[models.Model] | None) -> list[dic
             old, new = labels[name]
         rows.append({"field": label, "old": old, "new": new})
     return rows
+
+
+def event_label(event: Event) -> str:
+    """ "Contact created", "Account updated"… in the reader's language."""
+    from django.utils.translation import gettext as _
+
+    verbs = {
+        "created": _("%(what)s created"),
+        "updated": _("%(what)s updated"),
+        "deleted": _("%(what)s moved to the trash"),
+        "restored": _("%(what)s restored"),
+        "purged": _("%(what)s purged"),
+        "merged": _("%(what)s merged"),
+    }
+    model = event.subject_type.model_class() if event.subject_type_id else None
+    what = str(model._meta.verbose_name) if model is not None else event.type.partition(".")[0]
+    action = event.type.rpartition(".")[2]
+    pattern = verbs.get(action)
+    if not pattern:
+        return event.type
+    text = pattern % {"what": what}
+    return text[:1].upper() + text[1:]

@@ -7,6 +7,7 @@ then (after commit) wakes the event consumers. Domain services (contacts, leads,
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +23,7 @@ from sencrm.events.diff import fk_labels, snapshot
 from sencrm.events.models import Event
 
 R = TypeVar("R", bound=Record)
+Related = Callable[[R], dict[str, list[Any]]]
 
 
 def _enqueue_dispatch() -> None:
@@ -82,7 +84,10 @@ def record_create(
     owner: Any = None,
     team: Any = None,
     actor_label: str = "",
+    related: Related[R] | None = None,
 ) -> R:
+    """Create a record; `related(obj)` writes its child rows (phones, tags…) in the same transaction
+    and returns their state as {name: [old, new]} for the event."""
     access.check_module(actor, model.access_module, Action.CREATE)
     obj = model(**data)
     obj.owner = owner or actor
@@ -91,12 +96,15 @@ def record_create(
     access.check_assignable(actor, Action.CREATE, obj)
     obj.full_clean()
     obj.save()
+    record = snapshot(obj)
+    if related is not None:
+        record.update({name: new for name, (_old, new) in related(obj).items()})
     event_emit(
         type=f"{model.event_type_prefix()}.created",
         subject=obj,
         actor=actor,
         actor_label=actor_label,
-        data={"record": snapshot(obj)},
+        data={"record": record},
     )
     return obj
 
@@ -130,7 +138,13 @@ def _values_at_version(current: Record, version: int) -> tuple[dict[str, Any], s
 
 @transaction.atomic
 def record_update(
-    obj: R, *, actor: Any, changes: dict[str, Any], version: int | None, actor_label: str = ""
+    obj: R,
+    *,
+    actor: Any,
+    changes: dict[str, Any],
+    version: int | None,
+    actor_label: str = "",
+    related: Related[R] | None = None,
 ) -> R:
     """Apply `changes` made to the record as it was at `version`.
 
@@ -154,12 +168,15 @@ def record_update(
         changes = {name: value for name, value in changes.items() if name in mine or name + "_id" in mine}
     for name, value in changes.items():
         setattr(current, name, value)
+    current.full_clean()
     changed = diff_changes(before, snapshot(current))
+    if related is not None:
+        # Child rows ({name: [old, new]}, only what changed); written now, rolled back with the rest.
+        changed.update(related(current))
     if not changed:
         return current  # saving without a change writes nothing and emits nothing
     if {"owner", "team"} & changed.keys():
         access.check_assignable(actor, Action.EDIT, current)
-    current.full_clean()
     current.version += 1
     current.updated_by = actor
     current.updated_at = timezone.now()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from sencrm.demo.customers import load_customers
 from sencrm.demo.organisation import load_organisation
 
 
@@ -12,4 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = load_organisation()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} demo users (password: demo)."))
+        created = load_customers(users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(users)} demo users (password: demo), {created} customers added."
+            )
+        )

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sencrm.core import access
+from sencrm.core.api.base import RecordViewSet
+from sencrm.core.api.filters import StrictOrderingFilter
+from sencrm.core.modules import Action
+from sencrm.core.phones import to_e164
+from sencrm.customers import selectors, services
+from sencrm.customers.api.serializers import (
+    AccountSerializer,
+    CallerAccountSerializer,
+    CallerContactSerializer,
+    ContactSerializer,
+)
+from sencrm.customers.filters import AccountFilter, ContactFilter
+from sencrm.customers.models import Account, Contact
+from sencrm.events.models import Event
+
+SEARCH = OpenApiParameter(
+    "search", str, description="Accent-insensitive text, or a phone number in any format."
+)
+
+
+def _children(data: dict[str, Any]) -> dict[str, Any]:
+    """Split nested phones/emails/tags/consents off the validated data, for the service."""
+    extra: dict[str, Any] = {}
+    if "phones" in data:
+        extra["phones"] = [dict(p) for p in data.pop("phones")]
+    if "emails" in data:
+        extra["emails"] = [e["address"] for e in data.pop("emails")]
+    if "tags" in data:
+        extra["tags"] = list(data.pop("tags"))
+    return extra
+
+
+class CustomerViewSet(RecordViewSet):
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    ordering_fields = ["sort_key", "created_at", "updated_at"]
+    related: ClassVar[list[str]] = ["owner", "province", "source"]
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        qs = super().get_queryset().select_related(*self.related).prefetch_related("phones", "emails")
+        search = self.request.query_params.get("search", "")
+        return selectors.search_filter(self.model, qs, search) if search else qs
+
+
+@extend_schema(parameters=[SEARCH])
+class ContactViewSet(CustomerViewSet):
+    """Contacts (people): CRUD, `?search=` (accent-insensitive, any phone format) and field filters."""
+
+    model = Contact
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    ordering_fields = ["sort_key", "full_name", "created_at", "updated_at"]
+    related = ["owner", "province", "source", "account"]
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().prefetch_related("tags", "consents")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        extra = _children(data)
+        consents = request.data.get("consents") if isinstance(request.data, dict) else None
+        if consents is not None:
+            extra["consents"] = ContactSerializer().validate_consents(consents)
+        owner = data.pop("owner", None)
+        contact = services.contact_create(actor=request.user, data=data, owner=owner, **extra)
+        return Response(self.get_serializer(self._fresh(contact)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = self.get_object()
+        serializer = self.get_serializer(contact, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        extra = _children(data)
+        consents = request.data.get("consents") if isinstance(request.data, dict) else None
+        if consents is not None:
+            extra["consents"] = ContactSerializer().validate_consents(consents)
+        contact = services.contact_update(contact, actor=request.user, changes=data, version=version, **extra)
+        return Response(self.get_serializer(self._fresh(contact)).data)
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(instance, actor=self.request.user)
+
+    def _fresh(self, obj: Any) -> Any:
+        return self.get_queryset().get(pk=obj.pk)
+
+
+@extend_schema(parameters=[SEARCH])
+class AccountViewSet(CustomerViewSet):
+    """Accounts (organisations): CRUD, `?search=` and field filters."""
+
+    model = Account
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        extra = _children(data)
+        owner = data.pop("owner", None)
+        account = services.account_create(actor=request.user, data=data, owner=owner, **extra)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=account.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        account = self.get_object()
+        serializer = self.get_serializer(account, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        extra = _children(data)
+        account = services.account_update(account, actor=request.user, changes=data, version=version, **extra)
+        return Response(self.get_serializer(self.get_queryset().get(pk=account.pk)).data)
+
+    def perform_destroy(self, instance: Account) -> None:
+        services.account_delete(instance, actor=self.request.user)
+
+
+def _with_last_activity(qs: models.QuerySet[Any], model: type[models.Model]) -> models.QuerySet[Any]:
+    latest = (
+        Event.objects.filter(
+            customer_type=ContentType.objects.get_for_model(model), customer_id=OuterRef("pk")
+        )
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return qs.annotate(last_activity=Subquery(latest))
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("phone", str, required=True, description="A phone number in any format.")],
+    responses=inline_serializer(
+        "CallerId",
+        {
+            "phone": serializers.CharField(),
+            "contacts": CallerContactSerializer(many=True),
+            "accounts": CallerAccountSerializer(many=True),
+        },
+    ),
+)
+@api_view(["GET"])
+def caller_id(request: Request) -> Response:
+    """Who is calling: the contacts and accounts with this number, within the caller's access scope."""
+    phone = request.query_params.get("phone", "")[:40]
+    e164 = to_e164(phone)
+    if e164 is None:
+        return Response(
+            {
+                "code": "invalid",
+                "message": _("Not a valid phone number: %(numbers)s") % {"numbers": phone},
+                "errors": {"phone": [_("Not a valid phone number.")]},
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    found = selectors.caller_lookup(user=request.user, phone=e164)
+    contacts = (
+        _with_last_activity(
+            access.scope(request.user, Contact, Action.VIEW).filter(pk__in=[c.pk for c in found["contacts"]]),
+            Contact,
+        )
+        .select_related("account", "owner")
+        .order_by("id")
+    )
+    accounts = (
+        _with_last_activity(
+            access.scope(request.user, Account, Action.VIEW).filter(pk__in=[a.pk for a in found["accounts"]]),
+            Account,
+        )
+        .select_related("owner")
+        .order_by("id")
+    )
+    return Response(
+        {
+            "phone": e164,
+            "contacts": CallerContactSerializer(contacts, many=True).data,
+            "accounts": CallerAccountSerializer(accounts, many=True).data,
+        }
+    )

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sencrm.core import access
+from sencrm.core.modules import Action, Module, Scope
+from sencrm.core.record_views import RecordForm
+from sencrm.customers.choices import ConsentChannel
+from sencrm.customers.models import Account, Contact, Tag
+from sencrm.users.models import User
+
+
+def assignable_owners(user: Any, action: str) -> Any:
+    """Users the current user may hand a customer to: themself, their teams' members, or anyone."""
+    level = access.scope_level(user, Module.CUSTOMERS, action)
+    users = User.objects.filter(is_active=True)
+    if level == Scope.ALL:
+        return users
+    if level == Scope.TEAM:
+        return users.filter(Q(pk=user.pk) | Q(pk__in=user.teammate_ids()))
+    return users.filter(pk=user.pk)
+
+
+class CustomerForm(RecordForm):
+    phones = forms.CharField(
+        label=_("Phones"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One number per line, in any format (0912 345 678, +84…)."),
+    )
+    emails = forms.CharField(
+        label=_("Emails"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One address per line."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["version"].required = bool(self.instance.pk)
+        action = Action.EDIT if self.instance.pk else Action.CREATE
+        self.fields["owner"].queryset = assignable_owners(user, action)
+        self.fields["owner"].required = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["phones"] = "\n".join(p.number for p in self.instance.phones.all())
+            self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
+        elif not self.instance.pk:
+            self.initial.setdefault("owner", user.pk)
+
+    def phone_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("phones", "").splitlines() if line.strip()][
+            :20
+        ]
+
+    def email_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("emails", "").splitlines() if line.strip()][
+            :20
+        ]
+
+
+class ContactForm(CustomerForm):
+    consent_email = forms.BooleanField(label=_("Email"), required=False)
+    consent_sms = forms.BooleanField(label=_("SMS"), required=False)
+    consent_phone = forms.BooleanField(label=_("Phone call"), required=False)
+    consent_zalo = forms.BooleanField(label=_("Zalo"), required=False)
+    consent_source = forms.CharField(
+        label=_("How consent was given"),
+        required=False,
+        max_length=200,
+        help_text=_("E.g. signed form at the showroom, Zalo message of 01/08."),
+    )
+    create_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "full_name",
+            "gender",
+            "date_of_birth",
+            "title",
+            "account",
+            "province",
+            "ward",
+            "street",
+            "customer_group",
+            "tags",
+            "source",
+            "lifecycle_stage",
+            "owner",
+            "notes",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["account"].queryset = access.scope(user, Account, Action.VIEW).order_by("sort_key")
+        self.fields["tags"].queryset = Tag.objects.all()
+        if self.instance.pk and not self.is_bound:
+            for consent in self.instance.consents.all():
+                self.initial[f"consent_{consent.channel}"] = consent.granted
+
+    def consents(self) -> dict[str, dict[str, Any]]:
+        source = self.cleaned_data.get("consent_source", "")
+        return {
+            channel: {"granted": bool(self.cleaned_data.get(f"consent_{channel}")), "source": source}
+            for channel in ConsentChannel.values
+        }
+
+    def record_changes(self) -> dict[str, Any]:
+        changes = super().record_changes()
+        changes.pop("tags", None)  # many-to-many: written by the service
+        if not changes.get("owner"):
+            changes.pop("owner", None)
+        return changes
+
+
+class AccountForm(CustomerForm):
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Account
+        fields = [
+            "name",
+            "tax_code",
+            "industry",
+            "website",
+            "province",
+            "ward",
+            "street",
+            "customer_group",
+            "source",
+            "lifecycle_stage",
+            "owner",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def record_changes(self) -> dict[str, Any]:
+        changes = super().record_changes()
+        if not changes.get("owner"):
+            changes.pop("owner", None)
+        return changes

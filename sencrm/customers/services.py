@@ -1,0 +1,276 @@
+"""Writes for accounts and contacts: every one goes through the spine (access gate + event)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sencrm.core.phones import display, search_digits, to_e164
+from sencrm.core.text import clean_text, fold, name_sort_key, split_vietnamese_name
+from sencrm.customers.models import Account, Consent, Contact, Email, Phone, Tag
+from sencrm.events.services import record_create, record_delete, record_update
+
+TEXT_FIELDS = {"full_name", "name", "ward", "street", "notes", "title", "industry", "tax_code"}
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """NFC-normalise text on the way in (forms, API and imports alike)."""
+    cleaned = dict(data)
+    for name in TEXT_FIELDS & cleaned.keys():
+        if cleaned[name] is not None:
+            cleaned[name] = clean_text(cleaned[name]) if name != "notes" else str(cleaned[name]).strip()
+    return cleaned
+
+
+def normalise_phones(phones: Iterable[dict[str, str] | str]) -> list[dict[str, str]]:
+    """[{number, label}] → validated, de-duplicated by E.164 (ValidationError names the bad ones)."""
+    result: list[dict[str, str]] = []
+    seen: set[str] = set()
+    bad = []
+    for item in phones:
+        entry = {"number": item} if isinstance(item, str) else dict(item)
+        number = clean_text(entry.get("number", ""))
+        if not number:
+            continue
+        e164 = to_e164(number)
+        if e164 is None:
+            bad.append(number)
+            continue
+        if e164 not in seen:
+            seen.add(e164)
+            result.append({"number": number, "e164": e164, "label": entry.get("label") or "mobile"})
+    if bad:
+        raise ValidationError(
+            {"phones": _("Not a valid phone number: %(numbers)s") % {"numbers": ", ".join(bad)[:200]}}
+        )
+    return result
+
+
+def normalise_emails(emails: Iterable[str]) -> list[str]:
+    from django.core.validators import validate_email
+
+    result: list[str] = []
+    bad = []
+    for raw in emails:
+        address = clean_text(raw)
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+            continue
+        if address.lower() not in {a.lower() for a in result}:
+            result.append(address)
+    if bad:
+        raise ValidationError(
+            {"emails": _("Not a valid email address: %(emails)s") % {"emails": ", ".join(bad)[:200]}}
+        )
+    return result
+
+
+def _owner_kwargs(customer: Contact | Account) -> dict[str, Any]:
+    return {"contact": customer} if isinstance(customer, Contact) else {"account": customer}
+
+
+def _write_children(
+    customer: Contact | Account,
+    phones: list[dict[str, str]] | None,
+    emails: list[str] | None,
+    tags: list[Tag] | None = None,
+) -> dict[str, list[Any]]:
+    """Replace phones/emails/tags when given; refresh the search key; return what changed."""
+    changed: dict[str, list[Any]] = {}
+    owner = _owner_kwargs(customer)
+    if phones is not None:
+        before = [p.number for p in customer.phones.all()]
+        after = [p["number"] for p in phones]
+        if before != after:
+            customer.phones.all().delete()
+            Phone.objects.bulk_create(
+                Phone(number=p["number"], e164=p["e164"], label=p["label"], position=i, **owner)
+                for i, p in enumerate(phones)
+            )
+            changed["phones"] = [before, after]
+    if emails is not None:
+        before = [e.address for e in customer.emails.all()]
+        if before != emails:
+            customer.emails.all().delete()
+            Email.objects.bulk_create(
+                Email(address=a, address_key=a.lower(), position=i, **owner) for i, a in enumerate(emails)
+            )
+            changed["emails"] = [before, emails]
+    if tags is not None and isinstance(customer, Contact):
+        before = sorted(t.name for t in customer.tags.all())
+        after = sorted(t.name for t in tags)
+        if before != after:
+            customer.tags.set(tags)
+            changed["tags"] = [before, after]
+    _refresh_search_key(customer)
+    return changed
+
+
+def _refresh_search_key(customer: Contact | Account) -> None:
+    name = customer.full_name if isinstance(customer, Contact) else customer.name
+    parts = [fold(name)]
+    parts += [search_digits(e) for e in customer.phones.values_list("e164", flat=True)]
+    parts += list(customer.emails.values_list("address_key", flat=True))
+    if isinstance(customer, Account) and customer.tax_code:
+        parts.append(customer.tax_code)
+    key = " ".join(p for p in parts if p)
+    first_phone = customer.phones.order_by("position", "id").values_list("e164", flat=True).first()
+    first_email = customer.emails.order_by("position", "id").values_list("address", flat=True).first()
+    derived = {"search_key": key, "primary_phone": display(first_phone), "primary_email": first_email or ""}
+    type(customer).all_objects.filter(pk=customer.pk).update(**derived)
+    for name, value in derived.items():
+        setattr(customer, name, value)
+
+
+def _derive_contact_names(data: dict[str, Any]) -> None:
+    if "full_name" in data:
+        family, middle, given = split_vietnamese_name(data["full_name"])
+        data.update(
+            family_name=family,
+            middle_name=middle,
+            given_name=given,
+            sort_key=name_sort_key(data["full_name"]),
+        )
+
+
+def _set_consents(contact: Contact, consents: dict[str, dict[str, Any]] | None) -> dict[str, list[Any]]:
+    """{channel: {granted, source}}; a change of answer is recorded with its date and source."""
+    if consents is None:
+        return {}
+    changed: dict[str, list[Any]] = {}
+    current = {c.channel: c for c in contact.consents.all()}
+    for channel, answer in consents.items():
+        granted = answer.get("granted")
+        existing = current.get(channel)
+        if granted is None:
+            continue
+        if existing is None or existing.granted != bool(granted):
+            Consent.objects.update_or_create(
+                contact=contact,
+                channel=channel,
+                defaults={
+                    "granted": bool(granted),
+                    "recorded_at": answer.get("at") or timezone.now(),
+                    "source": clean_text(answer.get("source", ""))[:200],
+                },
+            )
+            changed[f"consent_{channel}"] = [existing.granted if existing else None, bool(granted)]
+    return changed
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    phones: Iterable[dict[str, str] | str] = (),
+    emails: Iterable[str] = (),
+    tags: list[Tag] | None = None,
+    consents: dict[str, dict[str, Any]] | None = None,
+    owner: Any = None,
+    team: Any = None,
+    actor_label: str = "",
+) -> Contact:
+    data = _clean(data)
+    _derive_contact_names(data)
+    phone_rows, email_rows = normalise_phones(phones), normalise_emails(emails)
+
+    def children(contact: Contact) -> dict[str, list[Any]]:
+        return {**_write_children(contact, phone_rows, email_rows, tags), **_set_consents(contact, consents)}
+
+    return record_create(
+        Contact, actor=actor, data=data, owner=owner, team=team, actor_label=actor_label, related=children
+    )
+
+
+@transaction.atomic
+def contact_update(
+    contact: Contact,
+    *,
+    actor: Any,
+    changes: dict[str, Any],
+    version: int | None,
+    phones: Iterable[dict[str, str] | str] | None = None,
+    emails: Iterable[str] | None = None,
+    tags: list[Tag] | None = None,
+    consents: dict[str, dict[str, Any]] | None = None,
+    actor_label: str = "",
+) -> Contact:
+    changes = _clean(changes)
+    _derive_contact_names(changes)
+    phone_rows = normalise_phones(phones) if phones is not None else None
+    email_rows = normalise_emails(emails) if emails is not None else None
+
+    def children(current: Contact) -> dict[str, list[Any]]:
+        return {**_write_children(current, phone_rows, email_rows, tags), **_set_consents(current, consents)}
+
+    return record_update(
+        contact, actor=actor, changes=changes, version=version, actor_label=actor_label, related=children
+    )
+
+
+def contact_delete(contact: Contact, *, actor: Any) -> Contact:
+    return record_delete(contact, actor=actor)
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    phones: Iterable[dict[str, str] | str] = (),
+    emails: Iterable[str] = (),
+    owner: Any = None,
+    team: Any = None,
+    actor_label: str = "",
+) -> Account:
+    data = _clean(data)
+    if "name" in data:
+        data["sort_key"] = fold(data["name"])
+    phone_rows, email_rows = normalise_phones(phones), normalise_emails(emails)
+    return record_create(
+        Account,
+        actor=actor,
+        data=data,
+        owner=owner,
+        team=team,
+        actor_label=actor_label,
+        related=lambda a: _write_children(a, phone_rows, email_rows),
+    )
+
+
+@transaction.atomic
+def account_update(
+    account: Account,
+    *,
+    actor: Any,
+    changes: dict[str, Any],
+    version: int | None,
+    phones: Iterable[dict[str, str] | str] | None = None,
+    emails: Iterable[str] | None = None,
+) -> Account:
+    changes = _clean(changes)
+    if "name" in changes:
+        changes["sort_key"] = fold(changes["name"])
+    phone_rows = normalise_phones(phones) if phones is not None else None
+    email_rows = normalise_emails(emails) if emails is not None else None
+    return record_update(
+        account,
+        actor=actor,
+        changes=changes,
+        version=version,
+        related=lambda a: _write_children(a, phone_rows, email_rows),
+    )
+
+
+def account_delete(account: Account, *, actor: Any) -> Account:
+    return record_delete(account, actor=actor)

@@ -1,0 +1,347 @@
+"""Pages for contacts and accounts: lists people work in, the customer's page with its journey, forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sencrm.core import access
+from sencrm.core.exceptions import StaleRecord
+from sencrm.core.htmx import render_page_or_partial
+from sencrm.core.modules import Action, Module
+from sencrm.core.pagination import BadCursor, keyset_page
+from sencrm.core.phones import to_e164
+from sencrm.customers import selectors, services
+from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
+from sencrm.customers.forms import AccountForm, ContactForm
+from sencrm.customers.models import Account, Contact
+from sencrm.events import selectors as event_selectors
+
+PAGE_SIZE = 50
+
+
+def _list(
+    request: HttpRequest,
+    model: type[Any],
+    filterset_class: type[Any],
+    sorts: dict[str, tuple[str, bool]],
+    template: str,
+    partial: str,
+    related: list[str],
+) -> HttpResponse:
+    base = access.scope(request.user, model, Action.VIEW)
+    filterset = filterset_class(request.GET or None, queryset=base)
+    sort = request.GET.get("sort", "name")
+    context: dict[str, Any] = {
+        "filter": filterset,
+        "sort": sort,
+        "query": request.GET.get("q", "")[:100],
+        "can_create": access.can(request.user, Module.CUSTOMERS, Action.CREATE),
+    }
+    if sort not in sorts:
+        context["error"] = _("Unknown sort order.")
+    elif filterset.is_bound and not filterset.is_valid():
+        context["error"] = _("Some filters are not valid: %(fields)s") % {
+            "fields": ", ".join(filterset.errors)
+        }
+    if "error" in context:
+        return render(request, template, context, status=400)
+    qs = filterset.qs if filterset.is_bound else base
+    qs = selectors.search_filter(model, qs, context["query"]).select_related(*related)
+    field, descending = sorts[sort]
+    try:
+        page = keyset_page(
+            qs, sort=field, descending=descending, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        )
+    except BadCursor:
+        context["error"] = _("This page link is no longer valid. Start again from the first page.")
+        return render(request, template, context, status=400)
+    context["page"] = page
+    return render_page_or_partial(request, template, partial, context)
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    return _list(
+        request,
+        Contact,
+        ContactFilter,
+        CONTACT_SORTS,
+        "customers/contact_list.html",
+        "customers/partials/contact_table.html",
+        ["account", "owner", "province"],
+    )
+
+
+@login_required
+@require_GET
+def account_list(request: HttpRequest) -> HttpResponse:
+    return _list(
+        request,
+        Account,
+        AccountFilter,
+        ACCOUNT_SORTS,
+        "customers/account_list.html",
+        "customers/partials/account_table.html",
+        ["owner", "province"],
+    )
+
+
+def _get(request: HttpRequest, model: type[Any], pk: int, action: str = Action.VIEW) -> Any:
+    obj = get_object_or_404(access.scope(request.user, model, Action.VIEW), pk=pk)
+    access.check(request.user, action, obj)
+    return obj
+
+
+def _detail_context(request: HttpRequest, obj: Any) -> dict[str, Any]:
+    events, next_before = event_selectors.customer_timeline(user=request.user, customer=obj)
+    return {
+        "object": obj,
+        "events": events,
+        "next_before": next_before,
+        "ct_id": ContentType.objects.get_for_model(obj).pk,
+        "can_edit": access.in_scope(request.user, Action.EDIT, obj),
+        "can_delete": access.in_scope(request.user, Action.DELETE, obj),
+    }
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _get(request, Contact, pk)
+    context = _detail_context(request, contact)
+    context["consents"] = {c.channel: c for c in contact.consents.all()}
+    return render(request, "customers/contact_detail.html", context)
+
+
+@login_required
+@require_GET
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _get(request, Account, pk)
+    context = _detail_context(request, account)
+    context["contacts"] = (
+        access.scope(request.user, Contact, Action.VIEW)
+        .filter(account=account)
+        .order_by("sort_key", "id")[:100]
+    )
+    return render(request, "customers/account_detail.html", context)
+
+
+@login_required
+@require_GET
+def timeline(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """More of a customer's journey (htmx: "older" button and the type filter)."""
+    if kind not in ("contact", "account"):
+        raise Http404
+    model = Contact if kind == "contact" else Account
+    obj = _get(request, model, pk)
+    before_raw = request.GET.get("before", "")
+    if before_raw and not (before_raw.isdigit() and len(before_raw) < 19):
+        return HttpResponse(_("Invalid page."), status=400)
+    types = [t for t in request.GET.getlist("type") if t and len(t) <= 64]
+    events, next_before = event_selectors.customer_timeline(
+        user=request.user, customer=obj, types=types or None, before=int(before_raw) if before_raw else None
+    )
+    return render(
+        request,
+        "customers/partials/timeline.html",
+        {"object": obj, "events": events, "next_before": next_before, "kind": kind, "types": types},
+    )
+
+
+def _duplicates_for(request: HttpRequest, form: ContactForm, exclude_pk: int | None) -> dict[str, Any]:
+    phones = [e for e in (to_e164(p) for p in form.phone_list()) if e]
+    province = form.cleaned_data.get("province")
+    found = selectors.contact_duplicates(
+        phones_e164=phones,
+        emails=form.email_list(),
+        full_name=form.cleaned_data.get("full_name", ""),
+        province_id=province.pk if province else None,
+        exclude_pk=exclude_pk,
+    )
+    visible = [c for c in found if access.in_scope(request.user, Action.VIEW, c)]
+    return {"visible": visible, "hidden": len(found) - len(visible)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest) -> HttpResponse:
+    access.check_module(request.user, Module.CUSTOMERS, Action.CREATE)
+    form = ContactForm(request.POST or None, user=request.user)
+    duplicates: dict[str, Any] = {}
+    if request.method == "POST" and form.is_valid():
+        duplicates = _duplicates_for(request, form, None)
+        if (duplicates["visible"] or duplicates["hidden"]) and not form.cleaned_data.get("create_anyway"):
+            form.data = form.data.copy()
+            form.data["create_anyway"] = "on"
+            return render(
+                request, "customers/contact_form.html", {"form": form, "duplicates": duplicates}, status=409
+            )
+        try:
+            contact = services.contact_create(
+                actor=request.user,
+                data=form.record_changes(),
+                phones=form.phone_list(),
+                emails=form.email_list(),
+                tags=list(form.cleaned_data.get("tags") or []),
+                consents=form.consents(),
+                owner=form.cleaned_data.get("owner"),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Contact %(name)s was created.") % {"name": contact})
+            return redirect(contact)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "customers/contact_form.html", {"form": form, "duplicates": duplicates}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _get(request, Contact, pk, Action.EDIT)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            stored = Contact.objects.get(pk=contact.pk)
+            try:
+                contact = services.contact_update(
+                    stored,
+                    actor=request.user,
+                    changes=form.record_changes(),
+                    version=form.cleaned_data["version"],
+                    phones=form.phone_list(),
+                    emails=form.email_list(),
+                    tags=list(form.cleaned_data.get("tags") or []),
+                    consents=form.consents(),
+                )
+            except StaleRecord as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(contact)
+    return render(request, "customers/contact_form.html", {"form": form, "object": contact}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create(request: HttpRequest) -> HttpResponse:
+    access.check_module(request.user, Module.CUSTOMERS, Action.CREATE)
+    form = AccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(
+                actor=request.user,
+                data=form.record_changes(),
+                phones=form.phone_list(),
+                emails=form.email_list(),
+                owner=form.cleaned_data.get("owner"),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Account %(name)s was created.") % {"name": account})
+            return redirect(account)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/account_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _get(request, Account, pk, Action.EDIT)
+    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            stored = Account.objects.get(pk=account.pk)
+            try:
+                account = services.account_update(
+                    stored,
+                    actor=request.user,
+                    changes=form.record_changes(),
+                    version=form.cleaned_data["version"],
+                    phones=form.phone_list(),
+                    emails=form.email_list(),
+                )
+            except StaleRecord as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(account)
+    return render(request, "customers/account_form.html", {"form": form, "object": account}, status=status)
+
+
+@login_required
+@require_POST
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _get(request, Contact, pk, Action.DELETE)
+    services.contact_delete(contact, actor=request.user)
+    messages.success(request, _("Moved to the trash. You can restore it from the trash."))
+    return HttpResponseRedirect(reverse("customers:contact_list"))
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _get(request, Account, pk, Action.DELETE)
+    services.account_delete(account, actor=request.user)
+    messages.success(request, _("Moved to the trash. You can restore it from the trash."))
+    return HttpResponseRedirect(reverse("customers:account_list"))
+
+
+@login_required
+@require_GET
+def caller_id(request: HttpRequest) -> HttpResponse:
+    """A care agent's page: who is calling on this number (any format), within the agent's scope."""
+    phone = request.GET.get("phone", "").strip()[:40]
+    result: dict[str, Any] = {"contacts": [], "accounts": []}
+    error = ""
+    if phone:
+        if to_e164(phone) is None:
+            error = _("Not a valid phone number: %(numbers)s") % {"numbers": phone}
+        else:
+            result = selectors.caller_lookup(user=request.user, phone=phone)
+    return render(
+        request,
+        "customers/caller_id.html",
+        {"phone": phone, "error": error, **result},
+        status=400 if error else 200,
+    )
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
