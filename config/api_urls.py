@@ -7,5 +7,6 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("sencrm.customers.api.urls")),
+    path("", include("sencrm.activities.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

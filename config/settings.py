@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "sencrm.users",
     "sencrm.events",
     "sencrm.customers",
+    "sencrm.activities",
     "sencrm.reports",
     "sencrm.demo",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("sencrm.users.urls")),
     path("", include("sencrm.events.urls")),
     path("", include("sencrm.customers.urls")),
+    path("", include("sencrm.activities.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

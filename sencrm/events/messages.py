@@ -14,4 +14,11 @@ def render_notification(notification: Notification) -> str:
             "by": params.get("by", ""),
             "record": params.get("record", ""),
         }
+    if notification.kind == "reminder":
+        if params.get("customer"):
+            return _("Reminder: %(record)s (%(customer)s)") % {
+                "record": params.get("record", ""),
+                "customer": params["customer"],
+            }
+        return _("Reminder: %(record)s") % {"record": params.get("record", "")}
     return params.get("text", notification.kind)

@@ -101,6 +101,10 @@ def event_label(event: Event) -> str:
         "merged": _("%(what)s merged"),
     }
     model = event.subject_type.model_class() if event.subject_type_id else None
+    if model is not None and model._meta.label_lower in LABELS:
+        special = LABELS[model._meta.label_lower](event)
+        if special:
+            return str(special)
     what = str(model._meta.verbose_name) if model is not None else event.type.partition(".")[0]
     action = event.type.rpartition(".")[2]
     pattern = verbs.get(action)
@@ -108,3 +112,11 @@ def event_label(event: Event) -> str:
         return event.type
     text = pattern % {"what": what}
     return text[:1].upper() + text[1:]
+
+
+# Modules may describe their own events better than the generic "<what> created" (activities do).
+LABELS: dict[str, Any] = {}
+
+
+def register_label(app_model: str, func: Any) -> None:
+    LABELS[app_model] = func

@@ -24,13 +24,13 @@ ARGS = [
 # What each demo role sees in the main navigation (the modules built so far).
 CUSTOMERS = ["customers:contact_list", "customers:account_list", "customers:caller_id"]
 NAV = {
-    "admin": ["home", *CUSTOMERS, "events:trash", "events:log", "users:user_list"],
-    "manager": ["home", *CUSTOMERS, "events:trash"],
-    "sales1": ["home", *CUSTOMERS, "events:trash"],
-    "sales2": ["home", *CUSTOMERS, "events:trash"],
-    "marketing": ["home", *CUSTOMERS, "events:trash"],
-    "care": ["home", *CUSTOMERS],
-    "tech": ["home", *CUSTOMERS],
+    "admin": ["home", "activities:my_day", *CUSTOMERS, "events:trash", "events:log", "users:user_list"],
+    "manager": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
+    "sales1": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
+    "sales2": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
+    "marketing": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
+    "care": ["home", "activities:my_day", *CUSTOMERS],
+    "tech": ["home", "activities:my_day", *CUSTOMERS],
     "board": ["home"],
 }
 

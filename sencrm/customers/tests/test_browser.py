@@ -42,3 +42,23 @@ def test_care_agent_looks_up_a_caller(page, org, make_contact):  # noqa: F811
     page.get_by_test_id("caller-phone").fill("+84966123456")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("caller-results")).to_contain_text("Lê Văn Gọi")
+
+
+def test_find_by_global_search_without_accents_then_log_a_call(page, org, hanoi):  # noqa: F811
+    sign_in(page, "sales1")
+    page.goto("/contacts/new/")
+    page.fill("#id_full_name", "Đặng Thị Ánh Tuyết")
+    page.fill("#id_phones", "0912 888 999")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("contact-name")).to_have_text("Đặng Thị Ánh Tuyết")
+
+    search = page.locator("nav [name=q]")
+    search.fill("dang thi anh tuyet")
+    search.press("Enter")
+    page.get_by_role("link", name="Đặng Thị Ánh Tuyết").click()
+
+    page.get_by_test_id("call-subject").fill("Khách hỏi lịch lắp máy 12.000 BTU")
+    page.get_by_test_id("save-call").click()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.locator(".timeline-item").first).to_contain_text("Ghi nhận cuộc gọi")
+    expect(timeline.locator(".timeline-item").first).to_contain_text("Khách hỏi lịch lắp máy 12.000 BTU")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from sencrm.demo.activities import load_activities
 from sencrm.demo.customers import load_customers
 from sencrm.demo.organisation import load_organisation
 
@@ -13,9 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = load_organisation()
-        created = load_customers(users)
+        customers = load_customers(users)
+        activities = load_activities(users)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(users)} demo users (password: demo), {created} customers added."
+                f"Demo data ready: {len(users)} demo users (password: demo); "
+                f"added {customers} customers and {activities} activities."
             )
         )
