@@ -28,7 +28,7 @@ typecheck:
 	.venv/bin/mypy sencrm/core
 
 messages:         ## re-extract translatable strings into locale/*/LC_MESSAGES/django.po
-	$(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location --ignore=node_modules --ignore=.venv --ignore=static_build --ignore=var
+	$(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location --no-wrap --ignore=node_modules --ignore=.venv --ignore=static_build --ignore=var --ignore='sencrm/core/tests/*'
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 bench: setup      ## benchmarks (figures go into docs/benchmarks.md)

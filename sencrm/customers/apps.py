@@ -8,4 +8,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from sencrm.customers import search  # noqa: F401  (registers the global search provider)
+        from sencrm.customers import search, tasks  # noqa: F401  (search provider, background jobs)

@@ -199,6 +199,16 @@ class Contact(Customer):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
     first_touch_at = models.DateTimeField(_("first touch"), null=True, blank=True)
+    # Set on a contact merged into another one (it then stays in the trash as a tombstone).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("contact")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -274,3 +275,50 @@ def account_update(
 
 def account_delete(account: Account, *, actor: Any) -> Account:
     return record_delete(account, actor=actor)
+
+
+BULK_ACTIONS = ("assign", "add_tag", "remove_tag", "set_group", "set_stage", "delete")
+
+
+def contacts_bulk_apply(*, actor: Any, ids: list[int], action: str, value: Any = None) -> dict[str, int]:
+    """Apply one change to many contacts, each through its service (gate, version, event).
+
+    Contacts the actor may not change are skipped and counted, never touched.
+    """
+    from sencrm.core import access
+    from sencrm.core.exceptions import StaleRecord
+    from sencrm.core.modules import Action
+
+    if action not in BULK_ACTIONS:
+        raise ValueError(action)
+    gate_action = Action.DELETE if action == "delete" else Action.EDIT
+    allowed = access.scope(actor, Contact, gate_action).filter(pk__in=ids).prefetch_related("tags")
+    result = {"done": 0, "skipped": 0, "failed": 0}
+    seen = 0
+    for contact in allowed.iterator(chunk_size=500):
+        seen += 1
+        try:
+            with transaction.atomic():
+                if action == "delete":
+                    contact_delete(contact, actor=actor)
+                elif action in ("add_tag", "remove_tag"):
+                    tags = {t.pk: t for t in contact.tags.all()}
+                    if action == "add_tag":
+                        tags[value.pk] = value
+                    else:
+                        tags.pop(value.pk, None)
+                    contact_update(contact, actor=actor, changes={}, version=None, tags=list(tags.values()))
+                else:
+                    field = {
+                        "assign": "owner",
+                        "set_group": "customer_group",
+                        "set_stage": "lifecycle_stage",
+                    }[action]
+                    contact_update(contact, actor=actor, changes={field: value}, version=None)
+        except (ValidationError, PermissionDenied, Http404, StaleRecord):
+            # This contact is left as it was (its own transaction rolled back); the others go on.
+            result["failed"] += 1
+            continue
+        result["done"] += 1
+    result["skipped"] = len(set(ids)) - seen
+    return result

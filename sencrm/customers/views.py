@@ -8,25 +8,41 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
+from sencrm.core.export import csv_response, xlsx_response
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
 from sencrm.core.phones import to_e164
-from sencrm.customers import selectors, services
+from sencrm.customers import bulk, exports, merge, selectors, services
+from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
 from sencrm.customers.forms import AccountForm, ContactForm
-from sencrm.customers.models import Account, Contact
+from sencrm.customers.models import Account, Contact, CustomerGroup, Tag
+from sencrm.customers.tasks import contacts_bulk_job
 from sencrm.events import selectors as event_selectors
 
 PAGE_SIZE = 50
+
+
+def _filtered(
+    request: HttpRequest, model: type[Any], filterset_class: type[Any], action: str, params: Any
+) -> Any:
+    """The list's records for these parameters and this gate action, or None when a filter is invalid."""
+    base = access.scope(request.user, model, action)
+    filterset = filterset_class(params or None, queryset=base)
+    if filterset.is_bound and not filterset.is_valid():
+        return None
+    qs = filterset.qs if filterset.is_bound else base
+    return selectors.search_filter(model, qs, params.get("q", "")[:100])
 
 
 def _list(
@@ -46,6 +62,10 @@ def _list(
         "sort": sort,
         "query": request.GET.get("q", "")[:100],
         "can_create": access.can(request.user, Module.CUSTOMERS, Action.CREATE),
+        "can_export": access.can(request.user, Module.CUSTOMERS, Action.EXPORT),
+        "can_bulk": model is Contact and access.can(request.user, Module.CUSTOMERS, Action.EDIT),
+        "bulk_actions": _bulk_choices(model),
+        "bulk_owners": _bulk_owners(request) if model is Contact else [],
     }
     if sort not in sorts:
         context["error"] = _("Unknown sort order.")
@@ -345,3 +365,141 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _bulk_choices(model: type[Any]) -> dict[str, Any]:
+    if model is not Contact:
+        return {}
+    return {
+        "tags": Tag.objects.all(),
+        "groups": CustomerGroup.objects.all(),
+        "stages": LifecycleStage.choices,
+    }
+
+
+def _bulk_owners(request: HttpRequest) -> Any:
+    from sencrm.customers.forms import assignable_owners
+
+    return assignable_owners(request.user, Action.EDIT)
+
+
+def _export(request: HttpRequest, model: type[Any], filterset_class: type[Any], name: str) -> HttpResponse:
+    access.check_module(request.user, Module.CUSTOMERS, Action.EXPORT)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(_("Unknown export format."), status=400)
+    qs = _filtered(request, model, filterset_class, Action.EXPORT, request.GET)
+    if qs is None:
+        return HttpResponse(_("Some filters are not valid."), status=400)
+    if model is Contact:
+        header, rows = exports.contact_header(), exports.contact_rows(qs)
+    else:
+        header, rows = exports.account_header(), exports.account_rows(qs)
+    filename = f"{name}-{timezone.localdate():%Y%m%d}"
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows)
+    return csv_response(filename, header, rows)
+
+
+@login_required
+@require_GET
+def contact_export(request: HttpRequest) -> HttpResponse:
+    return _export(request, Contact, ContactFilter, "contacts")
+
+
+@login_required
+@require_GET
+def account_export(request: HttpRequest) -> HttpResponse:
+    return _export(request, Account, AccountFilter, "accounts")
+
+
+@login_required
+@require_POST
+def contact_bulk(request: HttpRequest) -> HttpResponse:
+    """A change applied to the selected contacts, or to every contact matching the list's filters."""
+    action = request.POST.get("action", "")
+    back = reverse("customers:contact_list") + "?" + request.POST.get("querystring", "")[:2000]
+    try:
+        if action not in services.BULK_ACTIONS:
+            raise ValidationError(_("Choose an action."))
+        raw_value = request.POST.get(bulk.VALUE_FIELDS.get(action, "value"))
+        value = bulk.resolve_value(action, raw_value)
+        if request.POST.get("all") == "1":
+            gate = Action.DELETE if action == "delete" else Action.EDIT
+            qs = _filtered(
+                request, Contact, ContactFilter, gate, QueryDict(request.POST.get("querystring", ""))
+            )
+            if qs is None:
+                raise ValidationError(_("Some filters are not valid."))
+            ids = list(qs.values_list("pk", flat=True)[: bulk.MAX_IDS])
+        else:
+            ids = bulk.parse_ids(request.POST.getlist("ids"))
+        if not ids:
+            raise ValidationError(_("Select at least one contact."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(back)
+    if len(ids) > bulk.SYNC_LIMIT:
+        contacts_bulk_job(request.user.pk, ids, action, raw_value)
+        messages.info(
+            request,
+            _("%(n)s contacts are being changed in the background; you will be notified when it is done.")
+            % {"n": len(ids)},
+        )
+    else:
+        result = services.contacts_bulk_apply(actor=request.user, ids=ids, action=action, value=value)
+        messages.success(
+            request,
+            _("%(done)s contacts changed, %(skipped)s skipped (no access), %(failed)s failed.") % result,
+        )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another contact into this one: choose it, see what this contact gains, confirm."""
+    survivor = _get(request, Contact, pk, Action.EDIT)
+    other_raw = request.POST.get("loser") or request.GET.get("other", "")
+    other = None
+    if other_raw:
+        if not other_raw.isdigit():
+            return HttpResponse(_("Invalid contact."), status=400)
+        other = _get(request, Contact, int(other_raw), Action.DELETE)
+    if request.method == "POST" and other is not None:
+        try:
+            survivor = merge.contact_merge(actor=request.user, survivor=survivor, loser=other)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(loser)s was merged into %(survivor)s.")
+                % {"loser": other.full_name, "survivor": survivor.full_name},
+            )
+            return redirect(survivor)
+    query = request.GET.get("q", "")[:100]
+    candidates: list[Contact] = []
+    if other is None:
+        phones = list(survivor.phones.values_list("e164", flat=True))
+        emails = list(survivor.emails.values_list("address_key", flat=True))
+        suggested = selectors.contact_duplicates(
+            phones_e164=phones,
+            emails=emails,
+            full_name=survivor.full_name,
+            province_id=survivor.province_id,
+            exclude_pk=survivor.pk,
+        )
+        candidates = [c for c in suggested if access.in_scope(request.user, Action.DELETE, c)]
+        if query:
+            candidates = [
+                c for c in selectors.contact_search(user=request.user, query=query) if c.pk != survivor.pk
+            ]
+    context = {
+        "object": survivor,
+        "other": other,
+        "query": query,
+        "candidates": candidates,
+        "preview": merge.merge_preview(survivor, other) if other is not None else None,
+    }
+    return render(request, "customers/contact_merge.html", context)

@@ -21,4 +21,12 @@ def render_notification(notification: Notification) -> str:
                 "customer": params["customer"],
             }
         return _("Reminder: %(record)s") % {"record": params.get("record", "")}
+    if notification.kind == "bulk_done":
+        return _(
+            "Bulk change finished: %(done)s changed, %(skipped)s skipped (no access), %(failed)s failed."
+        ) % {
+            "done": params.get("done", 0),
+            "skipped": params.get("skipped", 0),
+            "failed": params.get("failed", 0),
+        }
     return params.get("text", notification.kind)

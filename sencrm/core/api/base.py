@@ -13,7 +13,7 @@ from sencrm.core.modules import Action
 # DRF action → gate action
 ACTIONS = {
     "list": Action.VIEW, "retrieve": Action.VIEW, "create": Action.CREATE, "update": Action.EDIT,
-    "partial_update": Action.EDIT, "destroy": Action.DELETE,
+    "partial_update": Action.EDIT, "destroy": Action.DELETE, "merge": Action.EDIT,
 }  # fmt: skip
 
 

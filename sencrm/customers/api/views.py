@@ -5,11 +5,12 @@ from typing import Any, ClassVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.decorators import api_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +19,7 @@ from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.modules import Action
 from sencrm.core.phones import to_e164
-from sencrm.customers import selectors, services
+from sencrm.customers import merge, selectors, services
 from sencrm.customers.api.serializers import (
     AccountSerializer,
     CallerAccountSerializer,
@@ -98,6 +99,22 @@ class ContactViewSet(CustomerViewSet):
 
     def perform_destroy(self, instance: Contact) -> None:
         services.contact_delete(instance, actor=self.request.user)
+
+    @extend_schema(
+        request=inline_serializer("ContactMerge", {"loser": serializers.IntegerField()}),
+        responses=ContactSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Merge the contact `loser` into this one; this one keeps everything of both."""
+        survivor = self.get_object()
+        raw = request.data.get("loser") if isinstance(request.data, dict) else None
+        if not isinstance(raw, int) and not (isinstance(raw, str) and raw.isdigit()):
+            raise exceptions.ValidationError({"loser": [_("Give the id of the contact to merge.")]})
+        loser = get_object_or_404(self.get_queryset(), pk=int(raw))
+        access.check(request.user, Action.DELETE, loser)
+        merged = merge.contact_merge(actor=request.user, survivor=survivor, loser=loser)
+        return Response(self.get_serializer(self._fresh(merged)).data)
 
     def _fresh(self, obj: Any) -> Any:
         return self.get_queryset().get(pk=obj.pk)

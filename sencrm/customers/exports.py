@@ -1,0 +1,102 @@
+"""Contacts and accounts as rows; the column names are the ones the importer recognises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+def contact_header() -> list[str]:
+    return [
+        _("Full name"),
+        _("Phone"),
+        _("Email"),
+        _("Street address"),
+        _("Ward"),
+        _("Province"),
+        _("Date of birth"),
+        _("Gender"),
+        _("Job title"),
+        _("Account"),
+        _("Customer group"),
+        _("Source"),
+        _("Lifecycle stage"),
+        _("Tags"),
+        _("Owner"),
+        _("Created"),
+        "ID",
+    ]
+
+
+def contact_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
+    qs = qs.select_related("province", "account", "customer_group", "source", "owner").prefetch_related(
+        "phones", "emails", "tags"
+    )
+    for c in qs.order_by("sort_key", "id").iterator(chunk_size=1000):
+        yield [
+            c.full_name,
+            "; ".join(p.number for p in c.phones.all()),
+            "; ".join(e.address for e in c.emails.all()),
+            c.street,
+            c.ward,
+            str(c.province or ""),
+            c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
+            c.get_gender_display(),
+            c.title,
+            c.account.name if c.account else "",
+            str(c.customer_group or ""),
+            c.source.code if c.source else "",
+            c.get_lifecycle_stage_display(),
+            "; ".join(t.name for t in c.tags.all()),
+            c.owner.username,
+            timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
+            c.pk,
+        ]
+
+
+def account_header() -> list[str]:
+    return [
+        _("Name"),
+        _("Tax code"),
+        _("Industry"),
+        _("Phone"),
+        _("Email"),
+        _("Website"),
+        _("Street address"),
+        _("Ward"),
+        _("Province"),
+        _("Customer group"),
+        _("Source"),
+        _("Lifecycle stage"),
+        _("Owner"),
+        _("Created"),
+        "ID",
+    ]
+
+
+def account_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
+    qs = qs.select_related("province", "customer_group", "source", "owner").prefetch_related(
+        "phones", "emails"
+    )
+    for a in qs.order_by("sort_key", "id").iterator(chunk_size=1000):
+        yield [
+            a.name,
+            a.tax_code,
+            a.industry,
+            "; ".join(p.number for p in a.phones.all()),
+            "; ".join(e.address for e in a.emails.all()),
+            a.website,
+            a.street,
+            a.ward,
+            str(a.province or ""),
+            str(a.customer_group or ""),
+            a.source.code if a.source else "",
+            a.get_lifecycle_stage_display(),
+            a.owner.username,
+            timezone.localtime(a.created_at).strftime("%d/%m/%Y %H:%M"),
+            a.pk,
+        ]
