@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sencrm.core",
     "sencrm.users",
     "sencrm.events",
+    "sencrm.extras",
     "sencrm.customers",
     "sencrm.activities",
     "sencrm.reports",

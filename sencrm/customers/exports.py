@@ -9,8 +9,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sencrm.extras import custom_fields
+from sencrm.extras.models import CustomField
 
-def contact_header() -> list[str]:
+
+def _custom(extra: list[CustomField], obj: Any) -> list[Any]:
+    return [custom_fields.display(f, obj.custom_field_data.get(f.key)) for f in extra]
+
+
+def contact_header(extra: list[CustomField]) -> list[str]:
     return [
         _("Full name"),
         _("Phone"),
@@ -29,10 +36,11 @@ def contact_header() -> list[str]:
         _("Owner"),
         _("Created"),
         "ID",
+        *[f.label for f in extra],
     ]
 
 
-def contact_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
+def contact_rows(qs: models.QuerySet[Any], extra: list[CustomField]) -> Iterator[list[Any]]:
     qs = qs.select_related("province", "account", "customer_group", "source", "owner").prefetch_related(
         "phones", "emails", "tags"
     )
@@ -55,10 +63,11 @@ def contact_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
             c.owner.username,
             timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
             c.pk,
+            *_custom(extra, c),
         ]
 
 
-def account_header() -> list[str]:
+def account_header(extra: list[CustomField]) -> list[str]:
     return [
         _("Name"),
         _("Tax code"),
@@ -75,10 +84,11 @@ def account_header() -> list[str]:
         _("Owner"),
         _("Created"),
         "ID",
+        *[f.label for f in extra],
     ]
 
 
-def account_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
+def account_rows(qs: models.QuerySet[Any], extra: list[CustomField]) -> Iterator[list[Any]]:
     qs = qs.select_related("province", "customer_group", "source", "owner").prefetch_related(
         "phones", "emails"
     )
@@ -99,4 +109,5 @@ def account_rows(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
             a.owner.username,
             timezone.localtime(a.created_at).strftime("%d/%m/%Y %H:%M"),
             a.pk,
+            *_custom(extra, a),
         ]

@@ -11,6 +11,7 @@ from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
 from sencrm.customers.choices import ConsentChannel
 from sencrm.customers.models import Account, Contact, Tag
+from sencrm.extras import custom_fields
 from sencrm.users.models import User
 
 
@@ -51,6 +52,12 @@ class CustomerForm(RecordForm):
             self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
         elif not self.instance.pk:
             self.initial.setdefault("owner", user.pk)
+        self.custom_names = custom_fields.add_form_fields(
+            self, self._meta.model, self.instance.custom_field_data if self.instance.pk else {}
+        )
+
+    def custom_field_values(self) -> dict[str, Any]:
+        return custom_fields.from_form(self, self.custom_names)
 
     def phone_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("phones", "").splitlines() if line.strip()][
@@ -117,6 +124,7 @@ class ContactForm(CustomerForm):
 
     def record_changes(self) -> dict[str, Any]:
         changes = super().record_changes()
+        changes["custom_field_data"] = self.custom_field_values()
         changes.pop("tags", None)  # many-to-many: written by the service
         if not changes.get("owner"):
             changes.pop("owner", None)
@@ -146,6 +154,7 @@ class AccountForm(CustomerForm):
 
     def record_changes(self) -> dict[str, Any]:
         changes = super().record_changes()
+        changes["custom_field_data"] = self.custom_field_values()
         if not changes.get("owner"):
             changes.pop("owner", None)
         return changes

@@ -15,6 +15,7 @@ from sencrm.core.phones import display, search_digits, to_e164
 from sencrm.core.text import clean_text, fold, name_sort_key, split_vietnamese_name
 from sencrm.customers.models import Account, Consent, Contact, Email, Phone, Tag
 from sencrm.events.services import record_create, record_delete, record_update
+from sencrm.extras import custom_fields
 
 TEXT_FIELDS = {"full_name", "name", "ward", "street", "notes", "title", "industry", "tax_code"}
 
@@ -183,6 +184,9 @@ def contact_create(
 ) -> Contact:
     data = _clean(data)
     _derive_contact_names(data)
+    data["custom_field_data"] = custom_fields.validate(
+        Contact, data.get("custom_field_data") or {}, partial=False
+    )
     phone_rows, email_rows = normalise_phones(phones), normalise_emails(emails)
 
     def children(contact: Contact) -> dict[str, list[Any]]:
@@ -208,6 +212,10 @@ def contact_update(
 ) -> Contact:
     changes = _clean(changes)
     _derive_contact_names(changes)
+    if "custom_field_data" in changes:
+        changes["custom_field_data"] = custom_fields.validate(
+            Contact, changes["custom_field_data"] or {}, partial=True, existing=contact.custom_field_data
+        )
     phone_rows = normalise_phones(phones) if phones is not None else None
     email_rows = normalise_emails(emails) if emails is not None else None
 
@@ -237,6 +245,9 @@ def account_create(
     data = _clean(data)
     if "name" in data:
         data["sort_key"] = fold(data["name"])
+    data["custom_field_data"] = custom_fields.validate(
+        Account, data.get("custom_field_data") or {}, partial=False
+    )
     phone_rows, email_rows = normalise_phones(phones), normalise_emails(emails)
     return record_create(
         Account,
@@ -262,6 +273,10 @@ def account_update(
     changes = _clean(changes)
     if "name" in changes:
         changes["sort_key"] = fold(changes["name"])
+    if "custom_field_data" in changes:
+        changes["custom_field_data"] = custom_fields.validate(
+            Account, changes["custom_field_data"] or {}, partial=True, existing=account.custom_field_data
+        )
     phone_rows = normalise_phones(phones) if phones is not None else None
     email_rows = normalise_emails(emails) if emails is not None else None
     return record_update(

@@ -29,6 +29,8 @@ from sencrm.customers.forms import AccountForm, ContactForm
 from sencrm.customers.models import Account, Contact, CustomerGroup, Tag
 from sencrm.customers.tasks import contacts_bulk_job
 from sencrm.events import selectors as event_selectors
+from sencrm.extras import custom_fields
+from sencrm.extras.models import SavedView
 
 PAGE_SIZE = 50
 
@@ -42,6 +44,10 @@ def _filtered(
     if filterset.is_bound and not filterset.is_valid():
         return None
     qs = filterset.qs if filterset.is_bound else base
+    try:
+        qs = custom_fields.filter_queryset(qs, model, params)
+    except ValidationError:
+        return None
     return selectors.search_filter(model, qs, params.get("q", "")[:100])
 
 
@@ -62,7 +68,17 @@ def _list(
         "sort": sort,
         "query": request.GET.get("q", "")[:100],
         "can_create": access.can(request.user, Module.CUSTOMERS, Action.CREATE),
+        "custom_columns": [f for f in custom_fields.definitions(model) if f.show_in_list],
+        "custom_filters": [
+            {"field": f, "name": f"cf_{f.key}", "value": request.GET.get(f"cf_{f.key}", "")[:100]}
+            for f in custom_fields.definitions(model)
+            if f.type in ("choice", "bool", "text", "multi")
+        ],
         "can_export": access.can(request.user, Module.CUSTOMERS, Action.EXPORT),
+        "list_name": "contacts" if model is Contact else "accounts",
+        "saved_views": SavedView.objects.filter(
+            user=request.user, list_name="contacts" if model is Contact else "accounts"
+        ),
         "can_bulk": model is Contact and access.can(request.user, Module.CUSTOMERS, Action.EDIT),
         "bulk_actions": _bulk_choices(model),
         "bulk_owners": _bulk_owners(request) if model is Contact else [],
@@ -76,6 +92,11 @@ def _list(
     if "error" in context:
         return render(request, template, context, status=400)
     qs = filterset.qs if filterset.is_bound else base
+    try:
+        qs = custom_fields.filter_queryset(qs, model, request.GET)
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, template, context, status=400)
     qs = selectors.search_filter(model, qs, context["query"]).select_related(*related)
     field, descending = sorts[sort]
     try:
@@ -125,7 +146,12 @@ def _get(request: HttpRequest, model: type[Any], pk: int, action: str = Action.V
 
 def _detail_context(request: HttpRequest, obj: Any) -> dict[str, Any]:
     events, next_before = event_selectors.customer_timeline(user=request.user, customer=obj)
+    extra = [
+        (f.label, custom_fields.display(f, obj.custom_field_data.get(f.key)))
+        for f in custom_fields.definitions(type(obj))
+    ]
     return {
+        "custom_values": [(label, value) for label, value in extra if value],
         "object": obj,
         "events": events,
         "next_before": next_before,
@@ -391,10 +417,11 @@ def _export(request: HttpRequest, model: type[Any], filterset_class: type[Any], 
     qs = _filtered(request, model, filterset_class, Action.EXPORT, request.GET)
     if qs is None:
         return HttpResponse(_("Some filters are not valid."), status=400)
+    extra = custom_fields.definitions(model)
     if model is Contact:
-        header, rows = exports.contact_header(), exports.contact_rows(qs)
+        header, rows = exports.contact_header(extra), exports.contact_rows(qs, extra)
     else:
-        header, rows = exports.account_header(), exports.account_rows(qs)
+        header, rows = exports.account_header(extra), exports.account_rows(qs, extra)
     filename = f"{name}-{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":
         return xlsx_response(filename, header, rows)
