@@ -150,7 +150,15 @@ def _detail_context(request: HttpRequest, obj: Any) -> dict[str, Any]:
         (f.label, custom_fields.display(f, obj.custom_field_data.get(f.key)))
         for f in custom_fields.definitions(type(obj))
     ]
+    prefix = type(obj)._meta.model_name
     return {
+        "timeline_types": [
+            (
+                f"{prefix}.created,{prefix}.updated,{prefix}.merged,{prefix}.deleted,{prefix}.restored",
+                _("Changes"),
+            ),
+            ("activity.created,activity.updated", _("Activities")),
+        ],
         "custom_values": [(label, value) for label, value in extra if value],
         "object": obj,
         "events": events,
@@ -194,14 +202,22 @@ def timeline(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     before_raw = request.GET.get("before", "")
     if before_raw and not (before_raw.isdigit() and len(before_raw) < 19):
         return HttpResponse(_("Invalid page."), status=400)
-    types = [t for t in request.GET.getlist("type") if t and len(t) <= 64]
+    # ?type=a.created&type=b.updated or ?type=a.created,b.updated
+    types = [t for raw in request.GET.getlist("type") for t in raw.split(",") if t and len(t) <= 64][:20]
     events, next_before = event_selectors.customer_timeline(
         user=request.user, customer=obj, types=types or None, before=int(before_raw) if before_raw else None
     )
     return render(
         request,
         "customers/partials/timeline.html",
-        {"object": obj, "events": events, "next_before": next_before, "kind": kind, "types": types},
+        {
+            "object": obj,
+            "events": events,
+            "next_before": next_before,
+            "kind": kind,
+            "types": types,
+            "ct_id": ContentType.objects.get_for_model(model).pk,
+        },
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +18,7 @@ from sencrm.core.text import clean_text
 from sencrm.events.diff import changes as diff_changes
 from sencrm.events.services import event_emit
 from sencrm.users.defaults import DEFAULT_ROLES
-from sencrm.users.models import Grant, Role, Team, User
+from sencrm.users.models import ApiToken, Grant, Role, Team, User
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "role", "language", "time_zone", "is_active")
 
@@ -238,3 +240,41 @@ def role_save(
     elif changed:
         event_emit(type="role.updated", subject=role, actor=actor, data={"changes": changed})
     return role
+
+
+TOKEN_PREFIX = "sen_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
+
+
+def hash_token(raw: str) -> str:
+    # Tokens carry 256 random bits: a plain SHA-256 is enough to make the stored value useless to a thief.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, expires_at: Any = None) -> tuple[ApiToken, str]:
+    """A new token for `user`; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=clean_text(name)[:80] or "API",
+        prefix=raw[:12],
+        key_hash=hash_token(raw),
+        expires_at=expires_at,
+    )
+    event_emit(
+        type="apitoken.created", subject=token, actor=user, data={"name": token.name, "prefix": token.prefix}
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        _check_admin(actor, Action.EDIT)
+    if token.revoked_at is None:
+        from django.utils import timezone
+
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        event_emit(type="apitoken.revoked", subject=token, actor=actor, data={"prefix": token.prefix})
+    return token

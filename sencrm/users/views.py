@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,7 @@ from sencrm.core.modules import Action, Module
 from sencrm.users import services
 from sencrm.users.choices import Language
 from sencrm.users.forms import PreferencesForm, RoleForm, TeamForm, UserForm
-from sencrm.users.models import Role, Team, User
+from sencrm.users.models import ApiToken, Role, Team, User
 
 
 class LoginView(auth_views.LoginView):
@@ -55,7 +56,33 @@ def profile(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password was changed."))
             return redirect("users:profile")
-    return render(request, "users/profile.html", {"prefs": prefs, "password_form": password_form})
+    new_token = ""
+    if request.method == "POST" and request.POST.get("form") == "token_create":
+        days = request.POST.get("expires_days", "")
+        expires = None
+        if days.isdigit() and 0 < int(days) <= 3650:
+            expires = timezone.now() + dt.timedelta(days=int(days))
+        elif days:
+            messages.error(request, _("Expiry must be a number of days from 1 to 3650."))
+        if not days or expires:
+            _token, new_token = services.api_token_create(
+                user=user, name=request.POST.get("name", ""), expires_at=expires
+            )
+    elif request.method == "POST" and request.POST.get("form") == "token_revoke":
+        token = get_object_or_404(
+            ApiToken,
+            pk=request.POST.get("token", "0") if request.POST.get("token", "").isdigit() else 0,
+            user=user,
+        )
+        services.api_token_revoke(actor=user, token=token)
+        messages.success(request, _("The token was revoked."))
+        return redirect("users:profile")
+    tokens = ApiToken.objects.filter(user=user)
+    return render(
+        request,
+        "users/profile.html",
+        {"prefs": prefs, "password_form": password_form, "tokens": tokens, "new_token": new_token},
+    )
 
 
 def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse:

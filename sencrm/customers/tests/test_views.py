@@ -264,3 +264,24 @@ def test_account_pages(client_as, org, make_contact):
     )
     assert bad.status_code == 400
     assert client_as("sales2").get(account.get_absolute_url()).status_code == 404
+
+
+def test_timeline_filters_by_type(client_as, org, make_contact):
+    from sencrm.activities import services as activity_services
+
+    c = make_contact()
+    activity_services.activity_create(
+        actor=org["sales1"], data={"kind": "note", "subject": "Ghi chú riêng", "contact": c}
+    )
+    services.contact_update(c, actor=org["sales1"], changes={"title": "Chủ nhà"}, version=1)
+    client = client_as("sales1")
+    page = client.get(c.get_absolute_url()).content.decode()
+    assert 'data-testid="timeline-filter"' in page
+    only_activities = client.get(
+        reverse("customers:timeline", args=["contact", c.pk]), {"type": "activity.created,activity.updated"}
+    ).content.decode()
+    assert "Ghi chú riêng" in only_activities and "Chủ nhà" not in only_activities
+    only_changes = client.get(
+        reverse("customers:timeline", args=["contact", c.pk]), {"type": "contact.created,contact.updated"}
+    ).content.decode()
+    assert "Ghi chú riêng" not in only_changes and "Chủ nhà" in only_changes

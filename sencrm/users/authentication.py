@@ -1,0 +1,40 @@
+"""`Authorization: Bearer <token>` for the API (personal tokens; see users.services.api_token_create)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from sencrm.users.models import ApiToken
+from sencrm.users.services import hash_token
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2 or len(header[1]) > 200:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+        if token is None or not token.is_active or not token.user.is_active:
+            # One message for unknown, revoked and expired tokens: nothing to learn by probing.
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
