@@ -27,7 +27,7 @@ from sencrm.customers.api.serializers import (
     ContactSerializer,
 )
 from sencrm.customers.filters import AccountFilter, ContactFilter
-from sencrm.customers.models import Account, Contact
+from sencrm.customers.models import Account, Contact, Phone
 from sencrm.events.models import Event
 
 SEARCH = OpenApiParameter(
@@ -190,22 +190,22 @@ def caller_id(request: Request) -> Response:
             },
             status=status.HTTP_400_BAD_REQUEST,
         )
-    found = selectors.caller_lookup(user=request.user, phone=e164)
+    # One query per record type: the scope, the indexed E.164 match and the last activity together.
+    contact_ids = Phone.objects.filter(e164=e164, contact__isnull=False).values("contact")
     contacts = (
         _with_last_activity(
-            access.scope(request.user, Contact, Action.VIEW).filter(pk__in=[c.pk for c in found["contacts"]]),
-            Contact,
+            access.scope(request.user, Contact, Action.VIEW).filter(pk__in=contact_ids), Contact
         )
         .select_related("account", "owner")
-        .order_by("id")
+        .order_by("id")[:20]
     )
+    account_ids = Phone.objects.filter(e164=e164, account__isnull=False).values("account")
     accounts = (
         _with_last_activity(
-            access.scope(request.user, Account, Action.VIEW).filter(pk__in=[a.pk for a in found["accounts"]]),
-            Account,
+            access.scope(request.user, Account, Action.VIEW).filter(pk__in=account_ids), Account
         )
         .select_related("owner")
-        .order_by("id")
+        .order_by("id")[:20]
     )
     return Response(
         {

@@ -211,3 +211,13 @@ def test_schema_is_served(api):
     response = api("sales1").get("/api/v1/schema/")
     assert response.status_code == 200
     assert b"/api/v1/contacts/" in response.content and b"/api/v1/caller-id/" in response.content
+
+
+def test_caller_id_costs_a_fixed_number_of_queries(api, org, make_contact, django_assert_max_num_queries):
+    for i in range(3):
+        make_contact(full_name=f"Cùng Số {i}", phones=["0966 123 456"])
+    client = api("care")
+    client.get("/api/v1/caller-id/", {"phone": "0966123456"})
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/v1/caller-id/", {"phone": "0966123456"})
+    assert len(response.json()["contacts"]) == 3
