@@ -200,12 +200,15 @@ def timeline(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = Contact if kind == "contact" else Account
     obj = _get(request, model, pk)
     before_raw = request.GET.get("before", "")
-    if before_raw and not (before_raw.isdigit() and len(before_raw) < 19):
-        return HttpResponse(_("Invalid page."), status=400)
+    if before_raw:
+        try:
+            event_selectors.parse_timeline_cursor(before_raw)
+        except (ValueError, OverflowError):
+            return HttpResponse(_("Invalid page."), status=400)
     # ?type=a.created&type=b.updated or ?type=a.created,b.updated
     types = [t for raw in request.GET.getlist("type") for t in raw.split(",") if t and len(t) <= 64][:20]
     events, next_before = event_selectors.customer_timeline(
-        user=request.user, customer=obj, types=types or None, before=int(before_raw) if before_raw else None
+        user=request.user, customer=obj, types=types or None, before=before_raw or None
     )
     return render(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,6 +13,7 @@ from sencrm.core.modules import Action
 from sencrm.events.models import Event
 
 PAGE_SIZE = 25
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[list[Event], int | None]:
@@ -40,17 +42,38 @@ def customer_timeline(
     user: Any,
     customer: models.Model,
     types: list[str] | None = None,
-    before: int | None = None,
+    before: str | None = None,
     limit: int = PAGE_SIZE,
-) -> tuple[list[Event], int | None]:
-    """Everything that happened to one customer, newest first (filled by the customer modules)."""
+) -> tuple[list[Event], str | None]:
+    """Everything that happened to one customer, newest first by when it happened.
+
+    Imported or back-dated events keep their own time, so the order is (occurred_at, id), not the
+    order of insertion; pages are keyset pages on that pair (`before` is the cursor this returns).
+    """
     access.check(user, Action.VIEW, customer)
     qs = Event.objects.filter(
         customer_type=ContentType.objects.get_for_model(customer), customer_id=customer.pk
     )
     if types:
         qs = qs.filter(type__in=types)
-    return _page(qs, before, limit)
+    if before:
+        at, last_id = parse_timeline_cursor(before)
+        qs = qs.filter(models.Q(occurred_at__lt=at) | models.Q(occurred_at=at, id__lt=last_id))
+    rows = list(qs.select_related("actor", "subject_type").order_by("-occurred_at", "-id")[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    micros = (last.occurred_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, no float rounding
+    return rows, f"{micros}_{last.id}"
+
+
+def parse_timeline_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """ "<microseconds since epoch>_<event id>" → (time, id); ValueError for anything else."""
+    micros, sep, last_id = cursor.partition("_")
+    if not sep or not micros.isdigit() or not last_id.isdigit() or len(micros) > 20 or len(last_id) > 19:
+        raise ValueError(cursor)
+    return EPOCH + dt.timedelta(microseconds=int(micros)), int(last_id)
 
 
 def event_log(

@@ -56,3 +56,38 @@ def test_audit_trail_describes_field_changes(org, busy_customer):
     events, _ = selectors.audit_trail(user=org["manager"], obj=busy_customer, limit=1)
     (row,) = selectors.describe_changes(events[0], Gadget)
     assert row == {"field": "amount", "old": "60", "new": "61"}
+
+
+def test_timeline_orders_by_when_it_happened_and_pages_through_ties(org, busy_customer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sencrm.events.models import Event
+
+    # Back-date the creation (as an import does) and give ten events the very same time.
+    created = Event.objects.get(type="gadget.created")
+    created.occurred_at = timezone.now() - dt.timedelta(days=300)
+    created.save()
+    same = timezone.now() - dt.timedelta(days=1)
+    Event.objects.filter(
+        type="gadget.updated",
+        id__in=list(Event.objects.filter(type="gadget.updated").values_list("id", flat=True)[:10]),
+    ).update(occurred_at=same)
+    seen, cursor = [], None
+    while True:
+        page, cursor = selectors.customer_timeline(
+            user=org["sales1"], customer=busy_customer, before=cursor, limit=7
+        )
+        seen += page
+        if cursor is None:
+            break
+    assert len(seen) == len({e.id for e in seen}) == 61
+    times = [(e.occurred_at, e.id) for e in seen]
+    assert times == sorted(times, reverse=True)
+    assert seen[-1].type == "gadget.created"
+
+
+def test_a_forged_timeline_cursor_is_refused(org, busy_customer):
+    with pytest.raises(ValueError):
+        selectors.parse_timeline_cursor("1;DROP TABLE")
