@@ -7,6 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from sencrm.activities.selectors import my_day
+from sencrm.core import access
+from sencrm.core.modules import Action, Module
 from sencrm.events.messages import render_notification
 from sencrm.events.models import Event, Notification
 
@@ -20,4 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         for n in Notification.objects.filter(recipient=user, read_at__isnull=True)[:5]
     ]
     my_changes = Event.objects.filter(actor=user).order_by("-id")[:10]
-    return render(request, "reports/home.html", {"notifications": notifications, "my_changes": my_changes})
+    day = my_day(user=user) if access.can(user, Module.ACTIVITIES, Action.VIEW) else None
+    return render(
+        request, "reports/home.html", {"notifications": notifications, "my_changes": my_changes, "day": day}
+    )

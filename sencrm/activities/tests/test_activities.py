@@ -233,3 +233,18 @@ def test_activities_api(client_as, org, contact, other_contact):
         f"/api/v1/activities/{activity_id}/", {"subject": "z", "version": 1}, content_type="application/json"
     )
     assert again.status_code == 409
+
+
+def test_home_shows_my_day_for_roles_with_activities(client_as, org, contact):
+    services.activity_create(
+        actor=org["sales1"],
+        data={
+            "kind": "task",
+            "subject": "Quá hạn",
+            "contact": contact,
+            "due_at": timezone.now() - dt.timedelta(days=1),
+        },
+    )
+    html = client_as("sales1").get("/").content.decode()
+    assert 'data-testid="home-my-day"' in html and "<strong>1</strong>" in html
+    assert 'data-testid="home-my-day"' not in client_as("board").get("/").content.decode()
