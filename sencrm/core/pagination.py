@@ -30,7 +30,8 @@ class KeysetPage:
 
 
 def _field_value(obj: Any, field: str) -> Any:
-    value = getattr(obj, field)
+    # attname: a foreign key pages by its id ("owner_id"), not by the related object.
+    value = getattr(obj, obj._meta.get_field(field).attname)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 

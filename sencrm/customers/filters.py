@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from sencrm.customers.choices import LifecycleStage
+from sencrm.customers.choices import Gender, LifecycleStage
 from sencrm.customers.models import Account, Contact, CustomerGroup, Province, SourceChannel, Tag
 from sencrm.users.models import Team, User
 
@@ -35,6 +35,19 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class ContactFilter(CustomerFilter):
+    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=_("All"))
+    created_after = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label=_("Created from"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label=_("Created until"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
     tag = django_filters.ModelChoiceFilter(
         label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("All")
     )
@@ -66,9 +79,13 @@ CONTACT_SORTS = {
     "created": ("created_at", False), "-created": ("created_at", True),
     "updated": ("updated_at", False), "-updated": ("updated_at", True),
     "full_name": ("full_name", False), "-full_name": ("full_name", True),
+    "stage": ("lifecycle_stage", False), "-stage": ("lifecycle_stage", True),
+    "owner": ("owner", False), "-owner": ("owner", True),
 }  # fmt: skip
 ACCOUNT_SORTS = {
     "name": ("sort_key", False), "-name": ("sort_key", True),
     "created": ("created_at", False), "-created": ("created_at", True),
     "updated": ("updated_at", False), "-updated": ("updated_at", True),
+    "stage": ("lifecycle_stage", False), "-stage": ("lifecycle_stage", True),
+    "owner": ("owner", False), "-owner": ("owner", True),
 }  # fmt: skip

@@ -285,3 +285,40 @@ def test_timeline_filters_by_type(client_as, org, make_contact):
         reverse("customers:timeline", args=["contact", c.pk]), {"type": "contact.created,contact.updated"}
     ).content.decode()
     assert "Ghi chú riêng" not in only_changes and "Chủ nhà" in only_changes
+
+
+def test_more_sorts_and_filters(client_as, org, make_contact):
+    a = make_contact(full_name="Một Người", lifecycle_stage="prospect", gender="female")
+    b = make_contact(
+        full_name="Hai Người", phones=["0988 000 999"], lifecycle_stage="customer", gender="male"
+    )
+    client = client_as("sales1")
+    for sort in ["stage", "-stage", "owner", "-owner", "updated", "-updated", "created", "-created"]:
+        assert client.get(reverse("customers:contact_list"), {"sort": sort}).status_code == 200
+    html = client.get(reverse("customers:contact_list"), {"sort": "stage"}).content.decode()
+    assert html.index(b.full_name) < html.index(a.full_name)  # customer < prospect
+    html = client.get(reverse("customers:contact_list"), {"gender": "female"}).content.decode()
+    assert a.full_name in html and b.full_name not in html
+    today = a.created_at.date().isoformat()
+    html = client.get(reverse("customers:contact_list"), {"created_after": today}).content.decode()
+    assert a.full_name in html
+    assert client.get(reverse("customers:contact_list"), {"created_after": "31/02/2026"}).status_code == 400
+
+
+def test_paging_by_owner_walks_every_row(client_as, org):
+    for i in range(60):
+        services.contact_create(
+            actor=org["manager"],
+            data={"full_name": f"Khách {i}"},
+            owner=org["sales1"] if i % 2 else org["manager"],
+        )
+    client = client_as("manager")
+    seen, params = [], {"sort": "owner"}
+    while True:
+        response = client.get(reverse("customers:contact_list"), params, HTTP_HX_REQUEST="true")
+        page = response.context["page"]
+        seen += [c.pk for c in page.rows]
+        if not page.next_cursor:
+            break
+        params = {"sort": "owner", "cursor": page.next_cursor}
+    assert len(seen) == len(set(seen)) == 60
