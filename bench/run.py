@@ -1,35 +1,41 @@
-"""`make bench`: benchmarks at the sizes the issues name; figures go into docs/benchmarks.md.
+"""`make bench`: the customers benchmark at SIZE contacts; figures go into docs/benchmarks.md.
 
-The foundation measures the access gate: the time to build a scoped queryset and check one record,
-which every list, detail page and API call pays.
+    make bench                                    # 100,000 contacts, SQLite in a fresh temp directory
+    SIZE=1000000 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/sencrm_bench make bench
+
+The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
+PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
+(its name must contain "bench", unless BENCH_ALLOW_DROP=1). It migrates, loads the demo
+organisation and SIZE generated contacts (bench/customers.py), then times REQUESTS requests
+(default 200, after WARMUP untimed ones) of each operation and the access gate, prints a table and
+writes JSON to bench/results/<vendor>-<size>-<YYYYmmdd-HHMMSS>.json.
+
+Other variables: SEED (2026), BENCH_DATA_DIR (use and keep this DATA_DIR instead of a temporary one).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="sencrm-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
+RESULTS_DIR = ROOT / "bench" / "results"
 
 
 def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18]
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
 
-def bench_access_gate(rounds: int = 2000) -> dict[str, float]:
+def bench_access_gate(rounds: int = 2000) -> dict[str, Any]:
+    """The access gate: a cold user's grants + team ids (3 queries), paid by every list and page."""
     from sencrm.core import access
     from sencrm.demo.organisation import load_organisation
     from sencrm.users.models import User
@@ -43,14 +49,180 @@ def bench_access_gate(rounds: int = 2000) -> dict[str, float]:
         manager.team_ids()
         manager.teammate_ids()
         samples.append((time.perf_counter() - start) * 1000)
-    return {"p50_ms": statistics.median(samples), "p95_ms": p95(samples)}
+    return {
+        "name": "access_gate",
+        "label": "access gate: a cold user's grants + team ids (3 queries)",
+        "user": "manager",
+        "requests": rounds,
+        "failures": 0,
+        "failure_examples": [],
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(p95(samples), 3),
+        "max_ms": round(max(samples), 3),
+        "mean_ms": round(statistics.fmean(samples), 3),
+        "target_p95_ms": None,
+        "passed": None,
+    }
+
+
+def recreate_postgres_database(url: str) -> None:
+    """Drop and create the database named in `url`, through the `postgres` maintenance database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name:
+        raise SystemExit("DATABASE_URL names no database.")
+    if "bench" not in name and os.environ.get("BENCH_ALLOW_DROP") != "1":
+        raise SystemExit(
+            f"The benchmark drops and recreates {name!r}: use a database whose name contains "
+            "'bench' (e.g. sencrm_bench), or set BENCH_ALLOW_DROP=1."
+        )
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def database_version() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def fmt_target(row: dict[str, Any]) -> str:
+    return "—" if row["target_p95_ms"] is None else f"≤ {row['target_p95_ms']:g}"
+
+
+def fmt_result(row: dict[str, Any]) -> str:
+    if row["failures"]:
+        return f"FAIL ({row['failures']} errors)"
+    if row["passed"] is None:
+        return "—"
+    return "pass" if row["passed"] else "FAIL"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    header = f"{'operation':<58} {'requests':>8} {'p50 ms':>9} {'p95 ms':>9} {'target':>8}  result"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(
+            f"{row['label']:<58} {row['requests']:>8} {row['p50_ms']:>9.2f} {row['p95_ms']:>9.2f} "
+            f"{fmt_target(row):>8}  {fmt_result(row)}"
+        )
+    return "\n".join(lines)
+
+
+def write_results(report: dict[str, Any], directory: Path = RESULTS_DIR) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = report["started_at_local"].replace("-", "").replace(":", "").replace("T", "-")[:15]
+    path = directory / f"{report['vendor']}-{report['size']}-{stamp}.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    result = bench_access_gate()
-    p50, p95_ = result["p50_ms"], result["p95_ms"]
-    print(f"access gate (grants + team ids, cold user): p50 {p50:.2f} ms, p95 {p95_:.2f} ms")
+    size = int(os.environ.get("SIZE") or 100_000)
+    requests = int(os.environ.get("REQUESTS") or 200)
+    warmup = int(os.environ.get("WARMUP") or 10)
+    seed = int(os.environ.get("SEED") or 2026)
+    if requests < 2:
+        raise SystemExit("REQUESTS must be at least 2.")
+
+    # A database of its own: never the demo's (the Makefile exports DATA_DIR=./var).
+    keep_data = bool(os.environ.get("BENCH_DATA_DIR"))
+    data_dir = os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="sencrm-bench-")
+    os.environ["DATA_DIR"] = data_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url and not database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL database (unset it for SQLite).")
+    if not database_url and (Path(data_dir) / "sencrm.sqlite3").exists():
+        raise SystemExit(f"{data_dir}/sencrm.sqlite3 exists: the benchmark needs an empty DATA_DIR.")
+    if database_url:
+        recreate_postgres_database(database_url)
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.urls import get_resolver
+    from django.utils import timezone
+
+    from bench import customers
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    started_at = timezone.localtime()
+    try:
+        # Import every view now: a run measures the code as it was when it started.
+        get_resolver().url_patterns  # noqa: B018
+        t0 = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        migrate_seconds = time.perf_counter() - t0
+        log(f"Sen CRM benchmark: {size:,} contacts, {requests} requests per operation, {database_version()}")
+        log(f"migrate: {migrate_seconds:.1f} s; loading…")
+        dataset = customers.generate(size, seed=seed, log=log)
+        load = dataset.load_summary()
+        counts = ", ".join(f"{v:,} {k}" for k, v in load["rows"].items())
+        log(
+            f"loaded {load['rows_total']:,} rows ({counts}) in {load['seconds']:.1f} s: "
+            f"{load['rows_per_s']:,} rows/s, {load['contacts_per_s']:,} contacts/s "
+            f"(organisation {load['organisation_seconds']:.1f} s"
+            + (f", ANALYZE {load['analyze_seconds']:.1f} s)" if dataset.vendor == "postgresql" else ")")
+        )
+        log("measuring…")
+        load_before = os.getloadavg()
+        rows = customers.measure_all(dataset, requests=requests, warmup=warmup, log=log)
+        rows.append(bench_access_gate())
+        load_after = os.getloadavg()
+        report = {
+            "benchmark": "customers",
+            "vendor": dataset.vendor,
+            "database": database_version(),
+            "size": size,
+            "requests": requests,
+            "warmup": warmup,
+            "seed": seed,
+            "started_at_local": started_at.isoformat(timespec="seconds"),
+            "machine": {
+                "cores": os.cpu_count(),
+                "python": platform.python_version(),
+                "django": django.get_version(),
+                "platform": platform.platform(),
+                # Other work on the machine skews the figures: the 1-minute load average around the run.
+                "load_average_before": round(load_before[0], 2),
+                "load_average_after": round(load_after[0], 2),
+            },
+            "migrate_seconds": round(migrate_seconds, 2),
+            "load": load,
+            "results": rows,
+        }
+        print()
+        print(table(rows))
+        print()
+        path = write_results(report)
+        log(f"results: {path.relative_to(ROOT)} (load average {load_before[0]:.2f} → {load_after[0]:.2f})")
+        for row in rows:
+            for example in row["failure_examples"][:2]:
+                log(f"error in {row['name']}: {example}")
+        failed = [r["name"] for r in rows if r["failures"] or r["passed"] is False]
+        if failed:
+            log(f"targets missed or errors: {', '.join(failed)}")
+    finally:
+        if not keep_data:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

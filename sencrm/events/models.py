@@ -48,6 +48,8 @@ class Event(models.Model):
             models.Index(
                 fields=["subject_type", "subject_id", "occurred_at"], name="events_event_subject_idx"
             ),
+            # The audit trail pages a record's events by id.
+            models.Index(fields=["subject_type", "subject_id", "id"], name="events_event_subject_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -190,23 +190,39 @@ def caller_id(request: Request) -> Response:
             },
             status=status.HTTP_400_BAD_REQUEST,
         )
-    # One query per record type: the scope, the indexed E.164 match and the last activity together.
-    contact_ids = Phone.objects.filter(e164=e164, contact__isnull=False).values("contact")
-    contacts = (
-        _with_last_activity(
-            access.scope(request.user, Contact, Action.VIEW).filter(pk__in=contact_ids), Contact
+    # First the indexed E.164 lookup; the records are only queried when the number matched.
+    matches = list(Phone.objects.filter(e164=e164).values_list("contact_id", "account_id")[:100])
+    contact_ids = {c for c, _a in matches if c}
+    account_ids = {a for _c, a in matches if a}
+    contacts: Any = []
+    accounts: Any = []
+    if contact_ids:
+        contacts = (
+            _with_last_activity(
+                access.scope(request.user, Contact, Action.VIEW).filter(pk__in=contact_ids), Contact
+            )
+            .select_related("account", "owner")
+            .only(
+                "id",
+                "full_name",
+                "lifecycle_stage",
+                "owner_id",
+                "account_id",
+                "account__name",
+                "owner__username",
+                "owner__full_name",
+            )
+            .order_by("id")[:20]
         )
-        .select_related("account", "owner")
-        .order_by("id")[:20]
-    )
-    account_ids = Phone.objects.filter(e164=e164, account__isnull=False).values("account")
-    accounts = (
-        _with_last_activity(
-            access.scope(request.user, Account, Action.VIEW).filter(pk__in=account_ids), Account
+    if account_ids:
+        accounts = (
+            _with_last_activity(
+                access.scope(request.user, Account, Action.VIEW).filter(pk__in=account_ids), Account
+            )
+            .select_related("owner")
+            .only("id", "name", "lifecycle_stage", "owner_id", "owner__username", "owner__full_name")
+            .order_by("id")[:20]
         )
-        .select_related("owner")
-        .order_by("id")[:20]
-    )
     return Response(
         {
             "phone": e164,
