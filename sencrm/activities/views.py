@@ -18,8 +18,8 @@ from sencrm.activities.choices import Kind
 from sencrm.activities.forms import ActivityForm
 from sencrm.activities.models import Activity
 from sencrm.core import access
-from sencrm.core.exceptions import StaleRecord
 from sencrm.core.modules import Action, Module
+from sencrm.core.record_views import add_validation_errors, call_service
 from sencrm.customers.models import Account, Contact
 
 
@@ -32,14 +32,6 @@ def _back(request: HttpRequest, activity: Activity | None = None) -> str:
     if activity is not None and activity.account_id:
         return activity.account.get_absolute_url()  # type: ignore[union-attr]
     return "/my-day/"
-
-
-def _add_errors(form: ActivityForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -60,7 +52,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, data=form.record_changes(), owner=form.cleaned_data.get("owner")
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -95,22 +87,16 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         access.check(request.user, Action.EDIT, activity)
         status = 400
         if form.is_valid():
-            stored = Activity.objects.get(pk=activity.pk)
-            try:
-                saved = services.activity_update(
-                    stored,
+            saved, status = call_service(
+                form,
+                lambda: services.activity_update(
+                    Activity.objects.get(pk=activity.pk),
                     actor=request.user,
                     changes=form.record_changes(),
                     version=form.cleaned_data["version"],
-                )
-            except StaleRecord as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, _("Saved."))
                 return redirect(_back(request, saved))
     return render(

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -129,3 +130,29 @@ class RecordDeleteView(RecordMixin, View):
         type(self).delete_service(obj, actor=request.user)
         messages.success(request, _("Moved to the trash. You can restore it from the trash."))
         return HttpResponseRedirect(reverse(self.success_url_name))
+
+
+def add_validation_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field when it names one, else at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def call_service(form: forms.BaseForm, save: Callable[[], Any]) -> tuple[Any, int]:
+    """Run a service for a valid form: (its result, 200), or (None, 4xx) with the reason on the form.
+
+    A stale version is a 409; bad data or a refused assignment a 400. Nothing is saved in either case.
+    """
+    try:
+        return save(), 200
+    except StaleRecord as exc:
+        form.add_error(None, str(exc.message))
+        return None, 409
+    except ValidationError as exc:
+        add_validation_errors(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None, 400

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sencrm.core import access
-from sencrm.core.exceptions import StaleRecord
 from sencrm.core.export import csv_response, xlsx_response
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
 from sencrm.core.phones import to_e164
+from sencrm.core.record_views import add_validation_errors, call_service
 from sencrm.customers import bulk, exports, merge, selectors, services
 from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
@@ -263,7 +263,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
                 owner=form.cleaned_data.get("owner"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -284,10 +284,10 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            stored = Contact.objects.get(pk=contact.pk)
-            try:
-                contact = services.contact_update(
-                    stored,
+            saved, status = call_service(
+                form,
+                lambda: services.contact_update(
+                    Contact.objects.get(pk=contact.pk),
                     actor=request.user,
                     changes=form.record_changes(),
                     version=form.cleaned_data["version"],
@@ -295,17 +295,11 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     emails=form.email_list(),
                     tags=list(form.cleaned_data.get("tags") or []),
                     consents=form.consents(),
-                )
-            except StaleRecord as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, _("Saved."))
-                return redirect(contact)
+                return redirect(saved)
     return render(request, "customers/contact_form.html", {"form": form, "object": contact}, status=status)
 
 
@@ -324,7 +318,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
                 owner=form.cleaned_data.get("owner"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -343,26 +337,20 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            stored = Account.objects.get(pk=account.pk)
-            try:
-                account = services.account_update(
-                    stored,
+            saved, status = call_service(
+                form,
+                lambda: services.account_update(
+                    Account.objects.get(pk=account.pk),
                     actor=request.user,
                     changes=form.record_changes(),
                     version=form.cleaned_data["version"],
                     phones=form.phone_list(),
                     emails=form.email_list(),
-                )
-            except StaleRecord as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, _("Saved."))
-                return redirect(account)
+                return redirect(saved)
     return render(request, "customers/account_form.html", {"form": form, "object": account}, status=status)
 
 
@@ -402,14 +390,6 @@ def caller_id(request: HttpRequest) -> HttpResponse:
         {"phone": phone, "error": error, **result},
         status=400 if error else 200,
     )
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _bulk_choices(model: type[Any]) -> dict[str, Any]:
