@@ -1,16 +1,23 @@
-"""`make bench`: the customers benchmark at SIZE contacts; figures go into docs/benchmarks.md.
+"""`make bench`: the customers and sales benchmarks at SIZE contacts; figures go into docs/benchmarks.md.
 
     make bench                                    # 100,000 contacts, SQLite in a fresh temp directory
     SIZE=1000000 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/sencrm_bench make bench
+    BENCH=sales make bench                        # one benchmark only: customers or sales
+    BENCH=imports make bench                      # 100,000-row file import (bench/imports.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
 (its name must contain "bench", unless BENCH_ALLOW_DROP=1). It migrates, loads the demo
 organisation and SIZE generated contacts (bench/customers.py), then times REQUESTS requests
-(default 200, after WARMUP untimed ones) of each operation and the access gate, prints a table and
-writes JSON to bench/results/<vendor>-<size>-<YYYYmmdd-HHMMSS>.json.
+(default 200, after WARMUP untimed ones) of each operation and the access gate; the sales benchmark
+(bench/sales.py) then adds 13,000 opportunities and times the kanban board and lead creation with
+its duplicate check against those contacts. It prints a table and writes JSON to
+bench/results/<vendor>-<size>[-<bench>]-<YYYYmmdd-HHMMSS>.json.
 
-Other variables: SEED (2026), BENCH_DATA_DIR (use and keep this DATA_DIR instead of a temporary one).
+Other variables: BENCH (all, customers or sales; the sales benchmark still loads the contacts),
+SEED (2026), BENCH_DATA_DIR (use and keep this DATA_DIR instead of a temporary one), BENCH_REUSE=1
+(measure again on the database a previous run left — the PostgreSQL database, or BENCH_DATA_DIR —
+without dropping or loading anything: for a second measurement after a fix, or on a quieter machine).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
+BENCHMARKS = ("customers", "sales")
 
 
 def p95(samples: list[float]) -> float:
@@ -63,6 +71,39 @@ def bench_access_gate(rounds: int = 2000) -> dict[str, Any]:
         "target_p95_ms": None,
         "passed": None,
     }
+
+
+def dataset_from_database(size: int, seed: int) -> Any:
+    """The measurements' inputs from the contacts a previous run loaded (BENCH_REUSE=1)."""
+    import random
+
+    from django.db import connection
+    from django.db.models import Max, Min
+
+    from bench.customers import Dataset, Sample
+    from sencrm.customers.models import Contact, Phone
+
+    bounds = Contact.objects.aggregate(low=Min("id"), high=Max("id"))
+    count = Contact.objects.count()
+    if count < size:
+        raise SystemExit(f"BENCH_REUSE: the database holds {count:,} contacts, fewer than SIZE={size:,}.")
+    rng = random.Random(seed)
+    ids = {rng.randint(bounds["low"], bounds["high"]) for _ in range(min(20_000, count))}
+    rows = Phone.objects.filter(contact_id__in=ids, position=0, contact__deleted_at__isnull=True).values_list(
+        "contact_id", "e164", "contact__full_name"
+    )
+    samples = [Sample(contact_id, e164, name) for contact_id, e164, name in rows]
+    return Dataset(
+        size=size,
+        vendor=connection.vendor,
+        counts={"contacts": count},
+        load_seconds=0.0,
+        analyze_seconds=0.0,
+        samples=samples,
+        seed=seed,
+        # New numbers for the creates, away from those of earlier runs on this database.
+        next_phone_index=3 * size + (int(time.time()) % 100_000) * 1000,
+    )
 
 
 def recreate_postgres_database(url: str) -> None:
@@ -125,9 +166,18 @@ def table(rows: list[dict[str, Any]]) -> str:
 def write_results(report: dict[str, Any], directory: Path = RESULTS_DIR) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = report["started_at_local"].replace("-", "").replace(":", "").replace("T", "-")[:15]
-    path = directory / f"{report['vendor']}-{report['size']}-{stamp}.json"
+    only = report.get("benchmark")
+    name = f"{report['vendor']}-{report['size']}" + (f"-{only}" if only in BENCHMARKS else "")
+    path = directory / f"{name}-{stamp}.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def run_imports_benchmark() -> None:
+    """BENCH=imports, and the last part of `make bench`: its own database, file and peak memory."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "imports.py")], check=True)  # noqa: S603
 
 
 def main() -> None:
@@ -135,20 +185,34 @@ def main() -> None:
     requests = int(os.environ.get("REQUESTS") or 200)
     warmup = int(os.environ.get("WARMUP") or 10)
     seed = int(os.environ.get("SEED") or 2026)
+    only = os.environ.get("BENCH") or "all"
+    if only == "imports":  # bench/imports.py: a generated file imported, in a process of its own
+        run_imports_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
+    if only not in ("all", *BENCHMARKS):
+        raise SystemExit(f"BENCH must be all, {' or '.join(BENCHMARKS)}.")
+    selected = BENCHMARKS if only == "all" else (only,)
 
+    reuse = os.environ.get("BENCH_REUSE") == "1"
     # A database of its own: never the demo's (the Makefile exports DATA_DIR=./var).
     keep_data = bool(os.environ.get("BENCH_DATA_DIR"))
+    if reuse and not (keep_data or os.environ.get("DATABASE_URL")):
+        raise SystemExit(
+            "BENCH_REUSE=1 measures a database a previous run left: set BENCH_DATA_DIR or DATABASE_URL."
+        )
     data_dir = os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="sencrm-bench-")
     os.environ["DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # Latency is measured, not the API's rate limit (120 requests a minute per user by default).
+    os.environ.setdefault("API_RATE_LIMIT", "off")
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url and not database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database (unset it for SQLite).")
-    if not database_url and (Path(data_dir) / "sencrm.sqlite3").exists():
+    if not reuse and not database_url and (Path(data_dir) / "sencrm.sqlite3").exists():
         raise SystemExit(f"{data_dir}/sencrm.sqlite3 exists: the benchmark needs an empty DATA_DIR.")
-    if database_url:
+    if database_url and not reuse:
         recreate_postgres_database(database_url)
 
     sys.path.insert(0, str(ROOT))
@@ -159,7 +223,7 @@ def main() -> None:
     from django.urls import get_resolver
     from django.utils import timezone
 
-    from bench import customers
+    from bench import customers, sales
 
     def log(line: str) -> None:
         print(line, flush=True)
@@ -171,24 +235,40 @@ def main() -> None:
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         migrate_seconds = time.perf_counter() - t0
-        log(f"Sen CRM benchmark: {size:,} contacts, {requests} requests per operation, {database_version()}")
-        log(f"migrate: {migrate_seconds:.1f} s; loading…")
-        dataset = customers.generate(size, seed=seed, log=log)
-        load = dataset.load_summary()
-        counts = ", ".join(f"{v:,} {k}" for k, v in load["rows"].items())
         log(
-            f"loaded {load['rows_total']:,} rows ({counts}) in {load['seconds']:.1f} s: "
-            f"{load['rows_per_s']:,} rows/s, {load['contacts_per_s']:,} contacts/s "
-            f"(organisation {load['organisation_seconds']:.1f} s"
-            + (f", ANALYZE {load['analyze_seconds']:.1f} s)" if dataset.vendor == "postgresql" else ")")
+            f"Sen CRM benchmark ({', '.join(selected)}): {size:,} contacts, "
+            f"{requests} requests per operation, {database_version()}"
         )
-        log("measuring…")
+        load: dict[str, Any] | None = None
+        if reuse:
+            dataset = dataset_from_database(size, seed)
+            log(f"reusing the database of an earlier run: {dataset.counts['contacts']:,} contacts")
+        else:
+            log(f"migrate: {migrate_seconds:.1f} s; loading…")
+            dataset = customers.generate(size, seed=seed, log=log)
+            load = dataset.load_summary()
+            counts = ", ".join(f"{v:,} {k}" for k, v in load["rows"].items())
+            log(
+                f"loaded {load['rows_total']:,} rows ({counts}) in {load['seconds']:.1f} s: "
+                f"{load['rows_per_s']:,} rows/s, {load['contacts_per_s']:,} contacts/s "
+                f"(organisation {load['organisation_seconds']:.1f} s"
+                + (f", ANALYZE {load['analyze_seconds']:.1f} s)" if dataset.vendor == "postgresql" else ")")
+            )
         load_before = os.getloadavg()
-        rows = customers.measure_all(dataset, requests=requests, warmup=warmup, log=log)
-        rows.append(bench_access_gate())
+        rows: list[dict[str, Any]] = []
+        if "customers" in selected:
+            log("measuring customers…")
+            rows += customers.measure_all(dataset, requests=requests, warmup=warmup, log=log)
+            rows.append(bench_access_gate())
+        sales_load = None
+        if "sales" in selected:
+            sales_data = (reuse and sales.dataset_from_database()) or sales.generate(dataset, log=log)
+            sales_load = sales_data.load_summary()
+            log("measuring sales…")
+            rows += sales.measure_all(dataset, sales_data, requests=requests, warmup=warmup, log=log)
         load_after = os.getloadavg()
         report = {
-            "benchmark": "customers",
+            "benchmark": only,
             "vendor": dataset.vendor,
             "database": database_version(),
             "size": size,
@@ -206,7 +286,9 @@ def main() -> None:
                 "load_average_after": round(load_after[0], 2),
             },
             "migrate_seconds": round(migrate_seconds, 2),
+            "reused_database": reuse,
             "load": load,
+            "sales_load": sales_load,
             "results": rows,
         }
         print()
@@ -227,3 +309,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if (os.environ.get("BENCH") or "all") == "all":
+        run_imports_benchmark()

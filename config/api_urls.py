@@ -3,10 +3,17 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from sencrm.core.api.docs import ApiDocsView
+
 app_name = "api"
 
 urlpatterns = [
     path("", include("sencrm.customers.api.urls")),
     path("", include("sencrm.activities.api.urls")),
+    path("", include("sencrm.sales.api.urls")),
+    path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("sencrm.users.api.urls")),
+    path("", include("sencrm.extras.api.urls")),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
 ]

@@ -51,3 +51,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate such as "120/min" (per s, min, hour or day); "off" or 0 for no limit (None)."""
+    value = (env_str(name) or default).strip().lower()
+    if value in {"off", "none", "0", ""} or value.startswith("0/"):
+        return None
+    count, _slash, period = value.partition("/")
+    if not count.isdigit() or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name} must look like 120/min (per s, min, hour or day) or off, not {value!r}"
+        )
+    return f"{int(count)}/{period}"

@@ -14,7 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR") or BASE_DIR / "var").resolve()
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "axes",
     "csp",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "sencrm.extras",
     "sencrm.customers",
     "sencrm.activities",
+    "sencrm.sales",
     "sencrm.reports",
     "sencrm.demo",
 ]
@@ -219,21 +221,58 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "sencrm.core.api.pagination.RecordCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "sencrm.core.api.schema.ApiAutoSchema",
+    # JSON; CSV for lists on request (?format=csv or Accept: text/csv), see sencrm/core/api/csv_format.py.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "sencrm.core.api.csv_format.CsvRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sencrm.core.api.negotiation.ApiContentNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": ["sencrm.core.api.throttling.ApiRateThrottle"],
     "EXCEPTION_HANDLER": "sencrm.core.api.errors.handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API requests per token (Bearer), per user (browser session) or per IP address (anonymous), counted in
+# the cache (Redis with REDIS_URL); e.g. "120/min", "5000/hour"; "off" for no limit.
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sen CRM API",
-    "DESCRIPTION": "REST API of Sen CRM: the same records and the same access rules as the web interface.",
+    "DESCRIPTION": "REST API of Sen CRM: the same records and the same access rules as the web interface. "
+    "Authenticate with a personal API token (`Authorization: Bearer sen_…`) or the browser session (with "
+    "the CSRF token for writes). Lists come in cursor pages (`page_size` 1–500) or, with `?format=csv`, "
+    "as one CSV file. Errors are JSON `{code, message, errors}`; too many requests answer 429 with "
+    "`Retry-After`. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs need a signed-in user or a token, like the rest of the API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # /api/v1/docs/: Swagger UI served from this server (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "tryItOutEnabled": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "sencrm.sales.choices.LeadStatus",
+        "OpportunityStatusEnum": "sencrm.sales.choices.OpportunityStatus",
+    },
 }
 
 # Soft-deleted records are purged from the trash after this many days.
 TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30)
+# Public web-to-lead forms: at most this many submissions per IP address in the window.
+WEBFORM_RATE_LIMIT = env_int("WEBFORM_RATE_LIMIT", 5)
+WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
+
+# Outgoing webhooks: targets must be public addresses, except the hosts listed here (comma-separated
+# host names or IP addresses, e.g. an ERP on the company's own network).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5)  # seconds
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)  # seconds
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+# A sender's claim on a delivery; longer than one attempt can last (connect + 2 × read timeout).
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120)
+WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
 
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sencrm.events.urls")),
     path("", include("sencrm.customers.urls")),
     path("", include("sencrm.activities.urls")),
+    path("", include("sencrm.sales.urls")),
     path("", include("sencrm.extras.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),

@@ -29,9 +29,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 V=static_build/vendor
-mkdir -p $V/bootstrap $V/htmx $V/bootstrap-icons
+mkdir -p $V/bootstrap $V/htmx $V/bootstrap-icons $V/chartjs $V/sortablejs
 cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $V/bootstrap/
 cp node_modules/htmx.org/dist/htmx.min.js $V/htmx/
+cp node_modules/chart.js/dist/chart.umd.min.js $V/chartjs/
+cp node_modules/sortablejs/Sortable.min.js $V/sortablejs/
 cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $V/bootstrap-icons/
 
 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0

@@ -11,6 +11,7 @@ from sencrm.activities.models import Activity
 from sencrm.core import access
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
+from sencrm.sales.models import Lead
 from sencrm.users.models import User
 
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -61,11 +62,13 @@ class ActivityForm(RecordForm):
             "description",
             "contact",
             "account",
+            "lead",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "contact": forms.HiddenInput,
             "account": forms.HiddenInput,
+            "lead": forms.HiddenInput,
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -75,6 +78,8 @@ class ActivityForm(RecordForm):
         self.fields["owner"].required = False
         self.fields["owner"].label = _("Assigned to")
         self.fields["status"].required = False
+        # Only a lead the user may see can carry the activity (an unknown id is an invalid choice).
+        self.fields["lead"].queryset = access.scope(user, Lead, Action.VIEW)
         if self.instance.pk and not self.is_bound and self.instance.duration_seconds is not None:
             self.initial["duration_minutes"] = round(self.instance.duration_seconds / 60)
 

@@ -40,6 +40,14 @@ class Activity(Record):
         related_name="activities",
         verbose_name=_("account"),
     )
+    lead = models.ForeignKey(
+        "sales.Lead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("lead"),
+    )
     # Tasks and planned calls: when it is due; calls, meetings and notes: when it happened or starts.
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
@@ -74,7 +82,7 @@ class Activity(Record):
         return reverse("activities:activity_edit", args=[self.pk])
 
     def event_customer(self) -> models.Model | None:
-        return self.contact or self.account
+        return self.contact or self.account or self.lead
 
     def clean(self) -> None:
         if self.ends_at and self.due_at and self.ends_at < self.due_at:

@@ -19,7 +19,7 @@ from sencrm.events.services import record_create, record_delete, record_update
 
 def _check_customers(actor: Any, data: dict[str, Any]) -> None:
     """An activity may only be linked to a contact/account the actor can see (no blind linking)."""
-    for field in ("contact", "account"):
+    for field in ("contact", "account", "lead"):
         customer = data.get(field)
         if customer is not None and not access.in_scope(actor, Action.VIEW, customer):
             raise ValidationError({field: _("Choose a customer you have access to.")})
@@ -80,8 +80,12 @@ def activity_update(
     attendees: list[Any] | None = None,
 ) -> Activity:
     changes = _prepare(changes)
-    if "contact" in changes or "account" in changes:
-        merged = {"contact": changes.get("contact", activity.contact), "account": changes.get("account")}
+    if "contact" in changes or "account" in changes or "lead" in changes:
+        merged = {
+            "contact": changes.get("contact", activity.contact),
+            "account": changes.get("account"),
+            "lead": changes.get("lead", activity.lead),
+        }
         if "account" not in changes:
             merged["account"] = activity.account
         _check_customers(actor, merged)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +22,7 @@ from sencrm.core import access
 from sencrm.core.modules import Action, Module
 from sencrm.core.record_views import add_validation_errors, call_service
 from sencrm.customers.models import Account, Contact
+from sencrm.sales.models import Lead
 
 
 def _back(request: HttpRequest, activity: Activity | None = None) -> str:
@@ -31,7 +33,9 @@ def _back(request: HttpRequest, activity: Activity | None = None) -> str:
         return activity.contact.get_absolute_url()  # type: ignore[union-attr]
     if activity is not None and activity.account_id:
         return activity.account.get_absolute_url()  # type: ignore[union-attr]
-    return "/my-day/"
+    if activity is not None and activity.lead_id:
+        return reverse("sales:lead_detail", args=[activity.lead_id])
+    return reverse("activities:my_day")
 
 
 @login_required
@@ -41,7 +45,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {
         "kind": request.GET.get("kind") if request.GET.get("kind") in Kind.values else Kind.TASK
     }
-    for field, model in (("contact", Contact), ("account", Account)):
+    for field, model in (("contact", Contact), ("account", Account), ("lead", Lead)):
         raw = request.GET.get(field, "")
         if raw.isdigit():
             initial[field] = get_object_or_404(access.scope(request.user, model, Action.VIEW), pk=int(raw)).pk
@@ -70,7 +74,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 def _get(request: HttpRequest, pk: int, action: str) -> Activity:
     activity: Activity = get_object_or_404(
-        access.scope(request.user, Activity, Action.VIEW).select_related("contact", "account"), pk=pk
+        access.scope(request.user, Activity, Action.VIEW).select_related("contact", "account", "lead"), pk=pk
     )
     access.check(request.user, action, activity)
     return activity
@@ -134,5 +138,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "activities/my_day.html",
-        {**day, "upcoming": selectors.upcoming(user=request.user, limit=10)},
+        {
+            **day,
+            "upcoming": selectors.upcoming(user=request.user, limit=10),
+            "lead_follow_ups": selectors.lead_follow_ups(user=request.user),
+        },
     )

@@ -7,6 +7,7 @@ Counts are capped: above the cap a list says "10.000+" instead of counting a big
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core import signing
@@ -32,6 +33,8 @@ class KeysetPage:
 def _field_value(obj: Any, field: str) -> Any:
     # attname: a foreign key pages by its id ("owner_id"), not by the related object.
     value = getattr(obj, obj._meta.get_field(field).attname)
+    if isinstance(value, Decimal):
+        return str(value)  # JSON has no exact decimal; the field's to_python reads it back
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 

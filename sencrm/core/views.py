@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -28,16 +28,30 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"query": query, "results": results, "error": error}, status=status)
 
 
+API_PREFIX = "/api/"
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    """An error under /api/ that no API view answered (an unknown URL): JSON like the API's own."""
+    return JsonResponse({"code": code, "message": message, "errors": {}}, status=status)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else _("You do not have permission to do this.")
+    if request.path.startswith(API_PREFIX):
+        return _api_error(403, "permission_denied", message)
     return render(request, "errors/403.html", {"message": message}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_error(404, "not_found", _("There is no such address in the API."))
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_error(500, "server_error", _("Something went wrong on the server."))
     # No context processors: the failure may be in one of them.
     from django.template import loader
 

@@ -337,3 +337,151 @@ def contacts_bulk_apply(*, actor: Any, ids: list[int], action: str, value: Any =
         result["done"] += 1
     result["skipped"] = len(set(ids)) - seen
     return result
+
+
+# The lifecycle only moves forward through business rules (a rule never demotes a customer).
+_LIFECYCLE_ORDER = ["target", "lead", "prospect", "customer"]
+
+
+def customer_promote(
+    customer: Contact | Account, *, stage: str, actor: Any, actor_label: str = ""
+) -> Contact | Account:
+    """Move a customer forward in the lifecycle because of something that happened elsewhere (a deal
+    won, an order signed): a business rule, so not gated by the actor's right to edit the customer.
+    Recorded as an update on the customer's timeline; a customer already there is left as it is."""
+    current = customer.lifecycle_stage
+    if current == stage:
+        return customer
+    if current in _LIFECYCLE_ORDER and _LIFECYCLE_ORDER.index(current) > _LIFECYCLE_ORDER.index(stage):
+        return customer
+    return record_update(
+        customer,
+        actor=actor,
+        changes={"lifecycle_stage": stage},
+        version=None,
+        actor_label=actor_label,
+        system=True,
+    )
+
+
+# --- Imports (sencrm/extras/imports): many rows at once, through the same rules ----------------------
+# The batch writers compute these derived fields exactly as the functions above do (_derive_contact_names,
+# _refresh_search_key), gate every batch, and write one event per record.
+
+
+def _search_fields(folded: str, e164s: list[str], emails: list[str], *extra: str) -> dict[str, str]:
+    from sencrm.extras.imports.values import fast_display
+
+    parts = [folded, *(search_digits(e) for e in e164s), *(a.lower() for a in emails), *extra]
+    return {
+        "search_key": " ".join(p for p in parts if p),
+        "primary_phone": fast_display(e164s[0]) if e164s else "",
+        "primary_email": emails[0] if emails else "",
+    }
+
+
+def _contact_derived(values: dict[str, Any], e164s: list[str], emails: list[str]) -> dict[str, Any]:
+    from sencrm.extras.imports.values import name_keys
+
+    # = split_vietnamese_name, name_sort_key and fold of the name (word by word, cached)
+    family, middle, given, sort_key, folded = name_keys(values["full_name"])
+    return {
+        "family_name": family,
+        "middle_name": middle,
+        "given_name": given,
+        "sort_key": sort_key,
+        **_search_fields(folded, e164s, emails),
+    }
+
+
+def _account_derived(values: dict[str, Any], e164s: list[str], emails: list[str]) -> dict[str, Any]:
+    from sencrm.extras.imports.values import name_keys
+
+    folded = name_keys(values["name"])[4]
+    return {"sort_key": folded, **_search_fields(folded, e164s, emails, values.get("tax_code") or "")}
+
+
+def _import_kind(model: type[Contact] | type[Account]) -> Any:
+    from sencrm.extras.imports.bulk import Kind
+
+    if model is Contact:
+        return Kind(
+            Contact, Phone, "contact_id", Email, "contact_id", _contact_derived, phone_label=True, tags=True
+        )
+    return Kind(
+        Account,
+        Phone,
+        "account_id",
+        Email,
+        "account_id",
+        _account_derived,
+        name_field="name",
+        phone_label=True,
+    )
+
+
+@transaction.atomic
+def contacts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: list[Any]) -> Any:
+    """Create and update a batch of imported contacts (see sencrm.extras.imports.bulk)."""
+    from sencrm.core import access
+    from sencrm.core.modules import Action, Module
+    from sencrm.extras.imports.bulk import write_batch
+
+    access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
+    return write_batch(_import_kind(Contact), actor=actor, job=job, creates=creates, updates=updates)
+
+
+@transaction.atomic
+def accounts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: list[Any]) -> Any:
+    from sencrm.core import access
+    from sencrm.core.modules import Action, Module
+    from sencrm.extras.imports.bulk import write_batch
+
+    access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
+    return write_batch(_import_kind(Account), actor=actor, job=job, creates=creates, updates=updates)
+
+
+@transaction.atomic
+def customers_import_undo(
+    model: type[Contact] | type[Account],
+    *,
+    actor: Any,
+    job: Any,
+    created_ids: list[int],
+    updated: dict[str, Any],
+    versions: dict[int, int],
+) -> Any:
+    """Undo one batch of an import: created records to the trash, updated ones back to their old values."""
+    from sencrm.core import access
+    from sencrm.core.modules import Action, Module
+    from sencrm.extras.imports.undo import undo_batch
+
+    access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
+    return undo_batch(
+        _import_kind(model), actor=actor, job=job, created_ids=created_ids, updated=updated, versions=versions
+    )
+
+
+def customer_groups_ensure(names: list[str]) -> dict[str, int]:
+    """{folded name: id} of these customer groups, creating the missing ones (imports name new groups)."""
+    from sencrm.customers.models import CustomerGroup
+    from sencrm.extras.imports.lookups import key
+
+    result = {}
+    for name in names:
+        group = CustomerGroup.objects.filter(name__iexact=clean_text(name)[:80]).first()
+        group = group or CustomerGroup.objects.create(name=clean_text(name)[:80])
+        result[key(name)] = group.pk
+    return result
+
+
+def tags_ensure(names: list[str]) -> dict[str, int]:
+    """{folded name: id} of these tags, creating the missing ones."""
+    from sencrm.extras.imports.lookups import key
+
+    result = {}
+    for name in names:
+        tag = Tag.objects.filter(name__iexact=clean_text(name)[:50]).first()
+        tag = tag or Tag.objects.create(name=clean_text(name)[:50])
+        result[key(name)] = tag.pk
+    return result

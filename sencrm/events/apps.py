@@ -10,3 +10,4 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the consumers and the Huey tasks.
         from sencrm.events import consumers, tasks  # noqa: F401
+        from sencrm.events.webhooks import consumer  # noqa: F401

@@ -54,6 +54,9 @@ def customer_timeline(
     qs = Event.objects.filter(
         customer_type=ContentType.objects.get_for_model(customer), customer_id=customer.pk
     )
+    hidden = hidden_subject_types(user)
+    if hidden:
+        qs = qs.exclude(subject_type__in=hidden)
     if types:
         qs = qs.filter(type__in=types)
     if before:
@@ -66,6 +69,23 @@ def customer_timeline(
     last = rows[-1]
     micros = (last.occurred_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, no float rounding
     return rows, f"{micros}_{last.id}"
+
+
+def hidden_subject_types(user: Any) -> list[int]:
+    """Content types of records whose module the user may not view at all (a care agent and the
+    opportunities on a customer's journey): their events are left out of what the user reads."""
+    from django.apps import apps
+
+    from sencrm.core.models import Record
+
+    hidden = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, Record) and not access.can(user, model.access_module, Action.VIEW)
+    ]
+    if not hidden:
+        return []
+    return [ct.pk for ct in ContentType.objects.get_for_models(*hidden, for_concrete_models=False).values()]
 
 
 def parse_timeline_cursor(cursor: str) -> tuple[dt.datetime, int]:

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, close_db, db_periodic_task, db_task
 
 from sencrm.core.models import Record
 from sencrm.events import consumers
@@ -51,3 +51,42 @@ def purge_trash(now: dt.datetime | None = None) -> int:
 def purge_trash_daily() -> None:
     purged = purge_trash()
     log.info("purged %s records from the trash", purged)
+
+
+# Outgoing webhooks (sencrm.events.webhooks): one attempt per task; the retry schedule, the lease
+# and the give-up rule live in the delivery rows, so these tasks carry no Huey retries.
+@db_task()
+def webhook_deliver(delivery_id: int) -> str:
+    from sencrm.events.webhooks import delivery
+
+    return delivery.deliver(delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def webhook_sweep() -> int:
+    """Queue due deliveries whose wake-up was lost or whose sender died (its lease expired)."""
+    from sencrm.events.webhooks import consumer, delivery
+
+    consumer.cursor_fast_forward()
+    return delivery.sweep()
+
+
+@HUEY.on_startup()
+@close_db
+def webhook_resume_at_startup() -> None:
+    """A worker that starts (perhaps after one was killed mid-send) resumes the interrupted deliveries
+    as soon as their lease ends, instead of waiting for the next minute's sweep."""
+    from sencrm.events.webhooks import consumer, delivery
+
+    try:
+        consumer.cursor_fast_forward()
+        delivery.sweep(include_leased=True)
+    except Exception:  # the database may not be migrated yet; the periodic sweep catches up
+        log.exception("webhook sweep at worker start failed")
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def webhook_purge_daily() -> None:
+    from sencrm.events.webhooks import delivery
+
+    log.info("purged %s old webhook deliveries", delivery.purge())

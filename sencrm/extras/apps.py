@@ -6,3 +6,8 @@ class ExtrasConfig(AppConfig):
     name = "sencrm.extras"
     label = "extras"
     verbose_name = _("Custom fields and saved views")
+
+    def ready(self) -> None:
+        from sencrm.extras.imports import labels
+
+        labels.register()  # "Imported from file X" on the journeys of imported contacts and accounts

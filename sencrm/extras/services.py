@@ -14,7 +14,7 @@ from sencrm.events.services import event_emit
 from sencrm.extras.models import CustomField, SavedView
 
 # Record types that take custom fields ("app_label.model"); later modules add theirs.
-CUSTOMIZABLE = ["customers.contact", "customers.account"]
+CUSTOMIZABLE = ["customers.contact", "customers.account", "sales.lead"]
 
 
 def customizable_types() -> list[ContentType]:

@@ -12,3 +12,19 @@ urlpatterns = [
     path("views/<str:list_name>/save/", views.saved_view_save, name="saved_view_save"),
     path("views/<str:list_name>/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
 ]
+
+# Imports (sencrm/extras/import_views.py)
+from sencrm.extras import import_views  # noqa: E402
+
+urlpatterns += [
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/new/<str:target>/", import_views.import_new, name="import_new"),
+    path("imports/<int:pk>/", import_views.import_job, name="import_job"),
+    path("imports/<int:pk>/layout/", import_views.import_layout, name="import_layout"),
+    path("imports/<int:pk>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/start/", import_views.import_start, name="import_start"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/undo/", import_views.import_undo, name="import_undo"),
+    path("imports/<int:pk>/rejected/", import_views.import_errors, name="import_errors"),
+]

@@ -17,7 +17,11 @@ from sencrm.extras.forms import CustomFieldForm
 from sencrm.extras.models import CustomField
 
 # Lists that can have saved views: list name → URL name.
-SAVABLE_LISTS = {"contacts": "customers:contact_list", "accounts": "customers:account_list"}
+SAVABLE_LISTS = {
+    "contacts": "customers:contact_list",
+    "accounts": "customers:account_list",
+    "leads": "sales:lead_list",
+}
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""The home page: what the signed-in user needs to see first (modules add their widgets later)."""
+"""The home page: what the signed-in user needs to see first, with the widgets of the modules the
+role grants (the sales dashboard for sales users and managers)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sencrm.core import access
 from sencrm.core.modules import Action, Module
 from sencrm.events.messages import render_notification
 from sencrm.events.models import Event, Notification
+from sencrm.sales.views.dashboard import sales_dashboard
 
 
 @login_required
@@ -24,6 +26,6 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     my_changes = Event.objects.filter(actor=user).order_by("-id")[:10]
     day = my_day(user=user) if access.can(user, Module.ACTIVITIES, Action.VIEW) else None
-    return render(
-        request, "reports/home.html", {"notifications": notifications, "my_changes": my_changes, "day": day}
-    )
+    context = {"notifications": notifications, "my_changes": my_changes, "day": day}
+    context.update(sales_dashboard(user))
+    return render(request, "reports/home.html", context)

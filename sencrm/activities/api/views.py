@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,11 @@ from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Text contained in the subject.")]
+    )
+)
 class ActivityViewSet(RecordViewSet):
     """Tasks, calls, meetings and notes, each on a contact and/or an account."""
 
@@ -27,7 +33,8 @@ class ActivityViewSet(RecordViewSet):
 
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = super().get_queryset().select_related("owner").prefetch_related("attendees")
-        search = self.request.query_params.get("search", "").strip()[:100]
+        # ?search= narrows the list only: a create or update re-reads its record through this queryset.
+        search = self.request.query_params.get("search", "").strip()[:100] if self.action == "list" else ""
         return qs.filter(subject__icontains=search) if search else qs
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -2,11 +2,32 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is an error, not silently "no filter"."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError(_("Use true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):  # type: ignore[misc]
+    field_class = StrictBooleanField
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -25,3 +46,13 @@ class StrictOrderingFilter(OrderingFilter):
             # Keep the order total, so cursor pages neither repeat nor skip rows.
             return [*fields, "-id" if fields[-1].startswith("-") else "id"]
         return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = [f if isinstance(f, str) else f[0] for f in getattr(view, "ordering_fields", None) or []]
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Sort by {', '.join(fields)}; a leading `-` sorts descending, several are separated by "
+                "commas. Anything else is a 400."
+            )
+        return parameters

@@ -23,12 +23,21 @@ ARGS = [
 
 # What each demo role sees in the main navigation (the modules built so far).
 CUSTOMERS = ["customers:contact_list", "customers:account_list", "customers:caller_id"]
+SALES = ["sales:lead_list", "sales:opportunity_board"]
 NAV = {
-    "admin": ["home", "activities:my_day", *CUSTOMERS, "events:trash", "events:log", "users:user_list"],
-    "manager": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
-    "sales1": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
-    "sales2": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
-    "marketing": ["home", "activities:my_day", *CUSTOMERS, "events:trash"],
+    "admin": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        *SALES,
+        "events:trash",
+        "events:log",
+        "users:user_list",
+    ],
+    "manager": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
+    "sales1": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
+    "sales2": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
+    "marketing": ["home", "activities:my_day", *CUSTOMERS, "sales:lead_list", "events:trash"],
     "care": ["home", "activities:my_day", *CUSTOMERS],
     "tech": ["home", "activities:my_day", *CUSTOMERS],
     "board": ["home"],

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
@@ -54,11 +54,12 @@ class CustomerViewSet(RecordViewSet):
 
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = super().get_queryset().select_related(*self.related).prefetch_related("phones", "emails")
-        search = self.request.query_params.get("search", "")
+        # ?search= narrows the list only: a create or update re-reads its record through this queryset.
+        search = self.request.query_params.get("search", "") if self.action == "list" else ""
         return selectors.search_filter(self.model, qs, search) if search else qs
 
 
-@extend_schema(parameters=[SEARCH])
+@extend_schema_view(list=extend_schema(parameters=[SEARCH]))
 class ContactViewSet(CustomerViewSet):
     """Contacts (people): CRUD, `?search=` (accent-insensitive, any phone format) and field filters."""
 
@@ -120,7 +121,7 @@ class ContactViewSet(CustomerViewSet):
         return self.get_queryset().get(pk=obj.pk)
 
 
-@extend_schema(parameters=[SEARCH])
+@extend_schema_view(list=extend_schema(parameters=[SEARCH]))
 class AccountViewSet(CustomerViewSet):
     """Accounts (organisations): CRUD, `?search=` and field filters."""
 

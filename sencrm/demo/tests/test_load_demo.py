@@ -1,17 +1,135 @@
 from __future__ import annotations
 
-from django.core.management import call_command
+from collections import Counter
 
+from django.core.management import call_command
+from django.db.models import Count, F, Max
+from django.utils import timezone
+
+from sencrm.customers.models import Contact
 from sencrm.events.models import Event
+from sencrm.sales import selectors
+from sencrm.sales.models import Lead, Opportunity, StageChange, WebForm, WebFormSubmission
 from sencrm.users.models import Role, Team, User
 
 
-def test_load_demo_is_idempotent(db):
+def _counts() -> tuple[int, ...]:
+    return (
+        User.objects.count(),
+        Team.objects.count(),
+        Role.objects.count(),
+        Event.objects.count(),
+        Lead.all_objects.count(),
+        Opportunity.all_objects.count(),
+        StageChange.objects.count(),
+        WebForm.objects.count(),
+    )
+
+
+def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     call_command("load_demo")
-    counts = (User.objects.count(), Team.objects.count(), Role.objects.count(), Event.objects.count())
+    counts = _counts()
+    _check_sales_invariants()
     call_command("load_demo")
-    assert (User.objects.count(), Team.objects.count(), Role.objects.count(), Event.objects.count()) == counts
+    assert _counts() == counts
     assert counts[:3] == (8, 2, 7)
+
+
+def _check_sales_invariants() -> None:
+    now = timezone.now()
+    leads = Lead.objects.all()
+    opps = Opportunity.objects.all()
+    assert 280 <= leads.count() <= 330
+    assert 380 <= opps.count() <= 420
+    statuses = Counter(leads.values_list("status", flat=True))
+    assert set(statuses) == {"new", "contacted", "qualified", "unqualified", "converted"}
+    assert 0.2 <= statuses["converted"] / leads.count() <= 0.3
+    assert set(leads.values_list("source__code", flat=True)) >= {
+        "facebook",
+        "zalo",
+        "website",
+        "phone",
+        "walk_in",
+        "referral",
+        "google_ads",
+    }
+    assert leads.filter(first_touch_at__lt=F("created_at")).exists()  # wrote on the Fanpage first
+    assert leads.filter(score__gt=0).exclude(score_details=[]).exists()
+
+    # Every converted lead became a contact; its deal (if any) is the contact's and keeps the lead.
+    for lead in leads.filter(status="converted").select_related("converted_contact", "converted_opportunity"):
+        assert lead.converted_contact is not None and lead.converted_at is not None, lead.pk
+        assert lead.converted_at >= lead.created_at
+        assert lead.converted_contact.first_touch_at <= (lead.first_touch_at or lead.created_at)
+        if lead.converted_opportunity is not None:
+            assert lead.converted_opportunity.lead_id == lead.pk
+            assert lead.converted_opportunity.contact_id == lead.converted_contact_id
+    assert not leads.exclude(status="converted").exclude(converted_contact=None).exists()
+    story = Lead.objects.get(full_name="Trần Thị Thu Hương", campaign="Fanpage T8 - Điều hòa Inverter")
+    touched = timezone.localtime(story.first_touch_at)
+    assert (touched.day, touched.month) == (1, 8)
+    assert timezone.localtime(story.created_at).day == 10
+    assert story.converted_contact.first_touch_at == story.first_touch_at
+    assert story.converted_opportunity.status == "won"
+
+    # Won and lost deals, in both pipelines, for the three salespeople.
+    by_status = Counter(opps.values_list("status", flat=True))
+    assert by_status["won"] == 60 and by_status["lost"] == 40
+    assert set(opps.values_list("pipeline__name", flat=True)) == {"Bán lẻ", "Dự án"}
+    assert set(opps.values_list("owner__username", flat=True)) == {"sales1", "sales2", "manager"}
+    assert not opps.filter(amount__lt=8_000_000).exists()
+    assert not opps.filter(amount__gt=2_000_000_000).exists()
+    won = opps.filter(status="won")
+    assert not won.exclude(contact__lifecycle_stage="customer").exists()
+    assert not won.exclude(account=None).exclude(account__lifecycle_stage="customer").exists()
+    assert not opps.filter(status="lost", close_reason="").exists()
+    assert not opps.exclude(status="open").filter(closed_at=None).exists()
+    assert not opps.filter(status="open").exclude(closed_at=None).exists()
+
+    # Stage history: one row per stage entered, the last one still open and where the deal is.
+    history = StageChange.objects.values("opportunity").annotate(n=Count("id"), last=Max("entered_at"))
+    assert len(history) == opps.count()
+    assert StageChange.objects.count() > opps.count() * 2
+    assert not StageChange.objects.filter(entered_at__gt=now).exists()
+    assert not StageChange.objects.filter(left_at__lt=F("entered_at")).exists()
+    for opp in opps.prefetch_related("stage_changes"):
+        changes = list(opp.stage_changes.all())
+        assert changes[-1].to_stage_id == opp.stage_id and changes[-1].left_at is None, opp.pk
+        assert all(c.left_at is not None for c in changes[:-1]), opp.pk
+        assert opp.stage_entered_at == changes[-1].entered_at, opp.pk
+    assert not Event.objects.filter(type__startswith="opportunity.", occurred_at__gt=now).exists()
+    assert not Event.objects.filter(type__startswith="lead.", occurred_at__gt=now).exists()
+    assert (
+        Event.objects.filter(type="opportunity.stage_changed").count()
+        == StageChange.objects.filter(from_stage__isnull=False).count()
+    )
+
+    # "My day": each salesperson has follow-ups due today or overdue.
+    for username in ("sales1", "sales2", "manager"):
+        due = selectors.follow_ups(User.objects.get(username=username))
+        assert any(lead.next_action_at < now for lead in due), username
+        assert any(lead.next_action_at >= now for lead in due), username
+
+    # Some leads are customers we already have (same phone, typed another way).
+    admin = User.objects.get(username="admin")
+    duplicates = [
+        selectors.lead_duplicates(
+            user=admin, phones_e164=list(lead.phones.values_list("e164", flat=True)), emails=[]
+        )
+        for lead in leads.filter(status__in=["new", "contacted", "qualified"])
+    ]
+    assert any(d.contacts for d in duplicates)
+
+    # The website's form and what it captured.
+    form = WebForm.objects.get(name="Form tư vấn trên website")
+    assert form.team.name == "Kinh doanh Hà Nội" and form.source.code == "website"
+    assert set(form.fields) == {"phone", "email", "province", "interest"}
+    captured = leads.filter(web_form=form)
+    assert captured.count() >= 5
+    assert set(captured.values_list("owner__username", flat=True)) == {"manager", "sales1"}  # round robin
+    assert WebFormSubmission.objects.filter(form=form, outcome="created").count() == captured.count()
+    assert captured.exclude(utm={}).exists() and not captured.filter(referrer="").exists()
+    assert Contact.objects.filter(source_leads__isnull=False).exists()
 
 
 def test_demo_organisation_matches_the_issue(db):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from sencrm.demo.activities import load_activities
 from sencrm.demo.customers import load_customers
 from sencrm.demo.organisation import load_organisation
+from sencrm.demo.sales import load_sales
 
 
 class Command(BaseCommand):
@@ -16,9 +17,12 @@ class Command(BaseCommand):
         users = load_organisation()
         customers = load_customers(users)
         activities = load_activities(users)
+        # After customers and activities: deals are made with the demo's contacts and accounts.
+        leads, opportunities = load_sales(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} demo users (password: demo); "
-                f"added {customers} customers and {activities} activities."
+                f"added {customers} customers, {activities} activities, {leads} leads "
+                f"and {opportunities} opportunities."
             )
         )

@@ -1,0 +1,90 @@
+"""The event types a webhook can subscribe to: every record's life cycle plus the named transitions.
+
+A subscription names exact types (`opportunity.won`), a whole record type (`contact.*`) or
+everything (`*`). Unknown names are refused, so a typo does not silently subscribe to nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from sencrm.core.models import Record
+
+ALL = "*"
+RECORD_ACTIONS = ("created", "updated", "deleted", "restored", "purged")
+# Transitions and non-record types that services emit; a module that adds one adds it here.
+EXTRA_TYPES = (
+    "contact.merged",
+    "contact.merged_away",
+    "lead.converted",
+    "opportunity.stage_changed",
+    "opportunity.won",
+    "opportunity.lost",
+    "user.created",
+    "user.updated",
+    "user.password_changed",
+    "team.created",
+    "team.updated",
+    "role.created",
+    "role.updated",
+    "apitoken.created",
+    "apitoken.revoked",
+    "customfield.created",
+    "customfield.updated",
+    "customfield.deleted",
+    "pipeline.created",
+    "pipeline.updated",
+    "scoringrule.created",
+    "scoringrule.updated",
+    "scoringrule.deleted",
+    "webform.created",
+    "webform.updated",
+    "webform.deleted",
+    "webhook.created",
+    "webhook.updated",
+    "webhook.deleted",
+    "webhook.secret_rotated",
+)
+MAX_TYPES = 100
+
+
+def event_types() -> list[str]:
+    types = set(EXTRA_TYPES)
+    for model in apps.get_models():
+        if issubclass(model, Record):
+            types.update(f"{model.event_type_prefix()}.{action}" for action in RECORD_ACTIONS)
+    return sorted(types)
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(ALL, _("* — every event")), *[(t, t) for t in event_types()]]
+
+
+def validate(raw: Any) -> list[str]:
+    """The cleaned list of event types, or ValidationError({"event_types": …}) with a clear message."""
+    if not isinstance(raw, list | tuple) or not all(isinstance(t, str) for t in raw):
+        raise ValidationError({"event_types": [_('Give a list of event types, e.g. ["contact.created"].')]})
+    types = list(dict.fromkeys(t.strip() for t in raw if t.strip()))
+    if not types:
+        raise ValidationError({"event_types": [_("Choose at least one event type (or * for every event).")]})
+    if len(types) > MAX_TYPES:
+        raise ValidationError({"event_types": [_("At most %(max)s event types.") % {"max": MAX_TYPES}]})
+    known = set(event_types())
+    prefixes = {t.partition(".")[0] for t in known}
+    unknown = [
+        t for t in types if t != ALL and t not in known and not (t.endswith(".*") and t[:-2] in prefixes)
+    ]
+    if unknown:
+        raise ValidationError(
+            {
+                "event_types": [
+                    _("Unknown event type: %(types)s. Use a type such as contact.created, contact.* or *.")
+                    % {"types": ", ".join(unknown)[:300]}
+                ]
+            }
+        )
+    return [ALL] if ALL in types else types

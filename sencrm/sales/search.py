@@ -1,0 +1,37 @@
+"""The sales module's part of the global search box: leads and opportunities the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from sencrm.core import access, search
+from sencrm.core.modules import Action
+from sencrm.core.text import clean_text, fold
+from sencrm.sales.models import Lead, Opportunity
+from sencrm.sales.selectors import lead_search_filter
+
+
+@search.register
+def sales(user: Any, query: str, limit: int) -> list[search.SearchResult]:
+    leads = lead_search_filter(access.scope(user, Lead, Action.VIEW), query)
+    order = (
+        ["search_rank", "sort_key", "id"] if "search_rank" in leads.query.annotations else ["sort_key", "id"]
+    )
+    results = [
+        search.SearchResult(
+            kind=_("Lead"), label=lead.full_name, url=lead.get_absolute_url(), detail=lead.company
+        )
+        for lead in leads.order_by(*order)[:limit]
+    ]
+    text = clean_text(query)[:100]
+    if len(fold(text)) >= 2:
+        opportunities = access.scope(user, Opportunity, Action.VIEW).filter(name__icontains=text)
+        results += [
+            search.SearchResult(
+                kind=_("Opportunity"), label=o.name, url=o.get_absolute_url(), detail=o.stage.name
+            )
+            for o in opportunities.select_related("stage").order_by("-id")[:limit]
+        ]
+    return results
