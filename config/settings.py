@@ -263,6 +263,9 @@ TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30)
 # Public web-to-lead forms: at most this many submissions per IP address in the window.
 WEBFORM_RATE_LIMIT = env_int("WEBFORM_RATE_LIMIT", 5)
 WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
+# Imports: the largest file accepted, and the largest an XLSX may unpack to (zip bombs).
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 100)
+IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 4096)
 
 # Outgoing webhooks: targets must be public addresses, except the hosts listed here (comma-separated
 # host names or IP addresses, e.g. an ERP on the company's own network).

@@ -401,7 +401,8 @@ def _account_derived(values: dict[str, Any], e164s: list[str], emails: list[str]
     return {"sort_key": folded, **_search_fields(folded, e164s, emails, values.get("tax_code") or "")}
 
 
-def _import_kind(model: type[Contact] | type[Account]) -> Any:
+def import_kind(model: type[Contact] | type[Account]) -> Any:
+    """How contacts or accounts are written in batches (sencrm.extras.imports.bulk.Kind)."""
     from sencrm.extras.imports.bulk import Kind
 
     if model is Contact:
@@ -428,7 +429,7 @@ def contacts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: 
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
-    return write_batch(_import_kind(Contact), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(import_kind(Contact), actor=actor, job=job, creates=creates, updates=updates)
 
 
 @transaction.atomic
@@ -438,7 +439,7 @@ def accounts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: 
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
-    return write_batch(_import_kind(Account), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(import_kind(Account), actor=actor, job=job, creates=creates, updates=updates)
 
 
 @transaction.atomic
@@ -458,7 +459,7 @@ def customers_import_undo(
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
     return undo_batch(
-        _import_kind(model), actor=actor, job=job, created_ids=created_ids, updated=updated, versions=versions
+        import_kind(model), actor=actor, job=job, created_ids=created_ids, updated=updated, versions=versions
     )
 
 

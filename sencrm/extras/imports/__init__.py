@@ -1,12 +1,16 @@
-"""Importing contacts, accounts and leads from CSV/XLSX files.
+"""Importing contacts, accounts and leads from CSV/XLSX files (issue 5).
 
-files    upload checks and storage outside MEDIA_ROOT
-detect   encoding, delimiter, sheet and header row
-reader   the rows of a file, streamed (csv over a decoded stream, openpyxl read-only)
-fields   what each column can be mapped to (Vietnamese and English headers), the proposed mapping
-values   strict value parsers (dates, numbers, phones, choices)
-parser   one row → what will be stored, or the reasons it cannot be
-dedupe   batched duplicate lookups against the database and within the file
-bulk     batch writers that keep the spine's rules (derived fields, events, access)
-runner   analyse (preview counts), run and undo a job, batch by batch
+files     upload checks (names, size, content, zip bombs) and storage under DATA_DIR/imports
+detect    encoding, delimiter, sheet, header row (title rows, merged header cells)
+reader    the rows of a file, streamed (csv over a decoded stream; openpyxl's read-only parser)
+fields    what a column can be mapped to (Vietnamese and English headers, custom fields), proposals
+values    strict value parsers (dates, numbers, phones, text) and the formula un-escaping
+lookups   names → ids for provinces (also pre-2025 ones), sources, groups, tags, users, choices
+parser    one row → what will be stored, or the reasons it cannot be
+dedupe    batched duplicate lookups against the indexed keys, and keys seen in the file
+bulk      batch writers with the services' rules (derived fields, events, gate); changes: updates;
+          undo: removing/restoring what an import did
+runner    preview counts, the run batch by batch; pacing: read-ahead thread, GC, commits
+jobs      the job's life (upload → mapping → preview → run → undo), mapping templates
+preview   the first rows as they will be stored;  forms: the wizard's forms;  labels: timeline text
 """

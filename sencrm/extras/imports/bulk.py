@@ -62,6 +62,7 @@ class Draft:
     phones: list[tuple[str, str]] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     tags: list[tuple[int, str]] = field(default_factory=list)
+    derived: dict[str, Any] | None = None  # kind.derive(...) computed ahead (while the database worked)
 
 
 @dataclass(slots=True)
@@ -245,7 +246,10 @@ def create(kind: Kind, *, actor: Any, job: Any, drafts: list[Draft], result: Bat
     tags: list[tuple[int, int]] = []
     for draft, pk in zip(drafts, ids, strict=True):
         numbers = [e for _n, e in draft.phones]
-        row = {**base, **draft.values, **kind.derive(draft.values, numbers, draft.emails), "id": pk}
+        derived = (
+            draft.derived if draft.derived is not None else kind.derive(draft.values, numbers, draft.emails)
+        )
+        row = {**base, **draft.values, **derived, "id": pk}
         rows.append(row)
         record = {name: row[attname] for name, attname in audited}
         for name, attname in audited:

@@ -52,6 +52,7 @@ class ParsedRow:
     account: str = ""  # contacts: the account's name, resolved per batch
     group: str = ""  # a customer group name to resolve (created when new)
     errors: list[str] = field(default_factory=list)
+    derived: dict[str, Any] | None = None  # the service's derived fields, computed by the reader thread
     _keys: dict[str, list[str]] | None = None
 
     @property

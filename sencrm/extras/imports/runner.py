@@ -7,19 +7,15 @@ rows read = created + updated + skipped + rejected, always (empty rows are not r
 
 from __future__ import annotations
 
-import gc
 import logging
-import queue
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +26,7 @@ from sencrm.extras.imports import bulk
 from sencrm.extras.imports.dedupe import Finder, SeenKeys, batch_keys
 from sencrm.extras.imports.fields import field_specs, model_for
 from sencrm.extras.imports.lookups import Lookups, key
+from sencrm.extras.imports.pacing import fewer_collections, read_ahead, relax_commit
 from sencrm.extras.imports.parser import ParsedRow, RowParser
 from sencrm.extras.imports.reader import BadRow, Rows
 from sencrm.extras.imports.values import as_text
@@ -91,6 +88,7 @@ class Context:
             self.actor.team_ids()
             self.actor.teammate_ids()
         self.rows = Rows(self.path, self.job.file_kind, self.job.encoding, self.job.delimiter, self.job.sheet)
+        self.derive = import_kind(self.job.target).derive
         self.empty = 0
 
     def parsed(self, after_line: int = 0) -> Iterator[ParsedRow]:
@@ -106,7 +104,10 @@ class Context:
             if not any(as_text(c).strip() for c in cells):
                 self.empty += 1
                 continue
-            yield self.parser.parse(line, cells)
+            row = self.parser.parse(line, cells)
+            if not row.errors:  # name, phones and emails are final: the derived fields can be computed now
+                row.derived = self.derive(row.values, [e for _n, e in row.phones], row.emails)
+            yield row
 
     def resolve(self, rows: list[ParsedRow]) -> None:
         """Names that need the database, for a whole batch: accounts of contacts, required custom fields."""
@@ -211,7 +212,7 @@ class Writer:
             values["team_id"] = self.team_id
         if self.ctx.parser.customs or row.custom:
             values["custom_field_data"] = {k: v for k, v in row.custom.items() if v is not None}
-        return bulk.Draft(row.line, values, row.phones, row.emails, self._tags(row))
+        return bulk.Draft(row.line, values, row.phones, row.emails, self._tags(row), row.derived)
 
     def change(self, row: ParsedRow, pk: int) -> bulk.Change:
         return bulk.Change(
@@ -322,68 +323,15 @@ class Writer:
         return ImportRowError(job=self.job, line=row.line, message=message, cells=[], skipped=True)
 
 
-class _Failure:
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
+def import_kind(target: str) -> Any:
+    if target == ImportTarget.LEADS:
+        from sencrm.sales.services.imports import import_kind as lead_kind
 
+        return lead_kind()
+    from sencrm.customers import services
+    from sencrm.customers.models import Account, Contact
 
-_DONE = object()
-
-
-def read_ahead(source: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Iterate `source` in a thread of its own, up to `depth` items ahead: the next batch is read and
-    parsed while the database writes this one (database calls release the GIL). The source must not
-    use the database (the thread has no connection of the caller's); it runs in the caller's language."""
-    ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    language = translation.get_language()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        translation.activate(language)
-        try:
-            for item in source:
-                if not put(item):
-                    break
-            else:
-                put(_DONE)
-        except BaseException as exc:  # handed to the caller, raised there
-            put(_Failure(exc))
-        finally:
-            source.close()  # type: ignore[attr-defined]  # closes the file, in the thread that read it
-
-    thread = threading.Thread(target=work, name="import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ahead.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-
-
-def relax_commit() -> None:
-    """PostgreSQL: this batch's commit does not wait for the WAL to reach the disk. A crash can then lose
-    the last batches written, never part of one: the job's counters and undo log are in the same
-    transaction, so the job resumes after the last batch that survived (see tasks.imports_housekeeping)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    return services.import_kind(Contact if target == ImportTarget.CONTACTS else Account)
 
 
 def batch_service(target: str) -> Any:
@@ -396,21 +344,6 @@ def batch_service(target: str) -> Any:
     return (
         services.contacts_import_batch if target == ImportTarget.CONTACTS else services.accounts_import_batch
     )
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Python's cycle collector runs every 700 new objects and walks every tracked object each time it
-    reaches the older generations; an import allocates millions of short-lived dicts and lists that
-    reference counting frees anyway. Freezing what exists and collecting less often saves ~15 % CPU."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def run(job: ImportJob, actor: Any, path: Path) -> ImportJob:

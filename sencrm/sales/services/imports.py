@@ -34,7 +34,8 @@ def _refuse(values: dict[str, Any]) -> str | None:
     return "converted" if values.get("status") == LeadStatus.CONVERTED else None
 
 
-def _kind() -> Any:
+def import_kind() -> Any:
+    """How leads are written in batches (sencrm.extras.imports.bulk.Kind)."""
     from sencrm.extras.imports.bulk import Kind
 
     return Kind(
@@ -55,7 +56,7 @@ def leads_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: lis
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.LEADS, Action.IMPORT)
-    return write_batch(_kind(), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(import_kind(), actor=actor, job=job, creates=creates, updates=updates)
 
 
 @transaction.atomic
@@ -66,5 +67,5 @@ def leads_import_undo(
 
     access.check_module(actor, Module.LEADS, Action.IMPORT)
     return undo_batch(
-        _kind(), actor=actor, job=job, created_ids=created_ids, updated=updated, versions=versions
+        import_kind(), actor=actor, job=job, created_ids=created_ids, updated=updated, versions=versions
     )

@@ -30,3 +30,8 @@ def test_care_finds_no_leads_or_opportunities_in_global_search(org, make_lead, m
     ]
     assert search.search(org["care"], "long") == []
     assert search.search(org["sales2"], "long") == []
+
+
+def test_the_lead_list_offers_import_only_to_roles_with_the_right(client_as, pipelines):
+    assert 'data-testid="import-link"' in client_as("marketing").get("/leads/").content.decode()
+    assert 'data-testid="import-link"' not in client_as("sales1").get("/leads/").content.decode()
