@@ -97,10 +97,13 @@ def contact_duplicates(
 
 
 def caller_lookup(*, user: Any, phone: str) -> dict[str, list[Any]]:
-    """Who is calling: the contacts and accounts with this number that the user may see."""
+    """Who is calling: the contacts and accounts with this number that the user may see, and the other
+    modules' records (`others`: leads…, see sencrm.core.callers)."""
+    from sencrm.core import callers
+
     e164 = to_e164(phone)
     if e164 is None:
-        return {"contacts": [], "accounts": []}
+        return {"contacts": [], "accounts": [], "others": []}
     contacts = access.scope(user, Contact, Action.VIEW).filter(
         pk__in=Phone.objects.filter(e164=e164, contact__isnull=False).values("contact")
     )
@@ -110,4 +113,5 @@ def caller_lookup(*, user: Any, phone: str) -> dict[str, list[Any]]:
     return {
         "contacts": list(contacts.select_related("account", "owner").order_by("id")[:20]),
         "accounts": list(accounts.select_related("owner").order_by("id")[:20]),
+        "others": callers.sections(user, e164),
     }

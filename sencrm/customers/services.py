@@ -422,24 +422,32 @@ def import_kind(model: type[Contact] | type[Account]) -> Any:
 
 
 @transaction.atomic
-def contacts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: list[Any]) -> Any:
+def contacts_import_batch(
+    *, actor: Any, job: Any, creates: list[Any], updates: list[Any], prepared: Any = None
+) -> Any:
     """Create and update a batch of imported contacts (see sencrm.extras.imports.bulk)."""
     from sencrm.core import access
     from sencrm.core.modules import Action, Module
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
-    return write_batch(import_kind(Contact), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(
+        import_kind(Contact), actor=actor, job=job, creates=creates, updates=updates, prepared=prepared
+    )
 
 
 @transaction.atomic
-def accounts_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: list[Any]) -> Any:
+def accounts_import_batch(
+    *, actor: Any, job: Any, creates: list[Any], updates: list[Any], prepared: Any = None
+) -> Any:
     from sencrm.core import access
     from sencrm.core.modules import Action, Module
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
-    return write_batch(import_kind(Account), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(
+        import_kind(Account), actor=actor, job=job, creates=creates, updates=updates, prepared=prepared
+    )
 
 
 @transaction.atomic

@@ -377,7 +377,7 @@ def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def caller_id(request: HttpRequest) -> HttpResponse:
     """A care agent's page: who is calling on this number (any format), within the agent's scope."""
     phone = request.GET.get("phone", "").strip()[:40]
-    result: dict[str, Any] = {"contacts": [], "accounts": []}
+    result: dict[str, Any] = {"contacts": [], "accounts": [], "others": []}
     error = ""
     if phone:
         if to_e164(phone) is None:

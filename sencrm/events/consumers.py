@@ -99,6 +99,8 @@ def notify_assignee(event: Event) -> None:
         new_owner = event.data["changes"]["owner"][1]
     if new_owner is None or new_owner == event.actor_id:
         return
+    if event.data.get("import"):  # an import sends each owner one notification with the count
+        return
     subject = event.subject_type.get_object_for_this_type(pk=event.subject_id) if event.subject_type else None
     url = subject.get_absolute_url() if subject is not None and hasattr(subject, "get_absolute_url") else ""
     notification_create(

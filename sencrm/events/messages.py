@@ -14,6 +14,34 @@ def render_notification(notification: Notification) -> str:
             "by": params.get("by", ""),
             "record": params.get("record", ""),
         }
+    if notification.kind == "import_assigned":
+        values = {
+            "by": params.get("by", ""),
+            "count": params.get("count", ""),
+            "file": params.get("file", ""),
+        }
+        if params.get("target") == "accounts":
+            return _("%(by)s imported %(count)s accounts from “%(file)s” and assigned them to you.") % values
+        if params.get("target") == "leads":
+            return _("%(by)s imported %(count)s leads from “%(file)s” and assigned them to you.") % values
+        return _("%(by)s imported %(count)s contacts from “%(file)s” and assigned them to you.") % values
+    if notification.kind == "import_done":
+        values = {name: params.get(name, 0) for name in ("file", "created", "updated", "skipped", "rejected")}
+        if notification.params.get("cancelled"):
+            return (
+                _(
+                    "Import of “%(file)s” cancelled: %(created)s created, %(updated)s updated,"
+                    " %(skipped)s skipped, %(rejected)s rejected."
+                )
+                % values
+            )
+        return (
+            _(
+                "Import of “%(file)s” finished: %(created)s created, %(updated)s updated,"
+                " %(skipped)s skipped, %(rejected)s rejected."
+            )
+            % values
+        )
     if notification.kind == "reminder":
         if params.get("customer"):
             return _("Reminder: %(record)s (%(customer)s)") % {

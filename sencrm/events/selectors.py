@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from sencrm.core import access
 from sencrm.core.modules import Action
@@ -14,6 +16,7 @@ from sencrm.events.models import Event
 
 PAGE_SIZE = 25
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+NOT_VISIBLE = gettext_lazy("(not visible to you)")
 
 
 def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[list[Event], int | None]:
@@ -26,6 +29,40 @@ def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[l
     return rows, (rows[-1].id if more and rows else None)
 
 
+def hide_unseen(user: Any, events: list[Event]) -> list[Event]:
+    """Mark, on each event, the names of related records in its changes that `user` may not see (an
+    update event stores "Công ty A" beside the account id it was set to); `describe_changes` shows
+    "(not visible to you)" instead. One query per related model for the whole page."""
+    wanted: dict[type[models.Model], set[int]] = {}
+    found: list[tuple[Event, str, type[models.Model], Any, Any]] = []
+    for event in events:
+        labels = event.data.get("labels") if isinstance(event.data, dict) else None
+        model = event.subject_type.model_class() if labels and event.subject_type_id else None
+        if model is None:
+            continue
+        for name in labels:  # type: ignore[union-attr]
+            try:
+                related = model._meta.get_field(name).related_model
+            except FieldDoesNotExist:
+                continue
+            if not isinstance(related, type) or not hasattr(related, "access_module"):
+                continue  # users, provinces, groups… are not records anyone is kept from
+            old, new = (event.data.get("changes", {}).get(name) or [None, None])[:2]
+            wanted.setdefault(related, set()).update(v for v in (old, new) if isinstance(v, int))
+            found.append((event, name, related, old, new))
+    visible = {
+        related: set(access.scope(user, related, Action.VIEW).filter(pk__in=ids).values_list("pk", flat=True))
+        for related, ids in wanted.items()
+        if ids
+    }
+    for event, name, related, old, new in found:
+        seen = visible.get(related, set())
+        hide = (isinstance(old, int) and old not in seen, isinstance(new, int) and new not in seen)
+        if any(hide):
+            event.hidden_labels = {**getattr(event, "hidden_labels", {}), name: hide}  # type: ignore[attr-defined]
+    return events
+
+
 def audit_trail(
     *, user: Any, obj: models.Model, before: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Event], int | None]:
@@ -34,7 +71,8 @@ def audit_trail(
     qs = Event.objects.filter(
         subject_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), subject_id=obj.pk
     )
-    return _page(qs, before, limit)
+    rows, next_before = _page(qs, before, limit)
+    return hide_unseen(user, rows), next_before
 
 
 def customer_timeline(
@@ -64,8 +102,8 @@ def customer_timeline(
         qs = qs.filter(models.Q(occurred_at__lt=at) | models.Q(occurred_at=at, id__lt=last_id))
     rows = list(qs.select_related("actor", "subject_type").order_by("-occurred_at", "-id")[: limit + 1])
     if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
+        return hide_unseen(user, rows), None
+    rows = hide_unseen(user, rows[:limit])
     last = rows[-1]
     micros = (last.occurred_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, no float rounding
     return rows, f"{micros}_{last.id}"
@@ -115,8 +153,10 @@ def event_log(
 
 
 def describe_changes(event: Event, model: type[models.Model] | None) -> list[dict[str, Any]]:
-    """[{field label, old, new}] for an update event, with related records shown by name."""
+    """[{field label, old, new}] for an update event, with related records shown by name (unless the
+    selector that read the event marked them hidden from the reader: `hide_unseen`)."""
     labels = event.data.get("labels", {})
+    hidden = getattr(event, "hidden_labels", {})
     rows = []
     for name, (old, new) in event.data.get("changes", {}).items():
         label: Any = name
@@ -127,6 +167,9 @@ def describe_changes(event: Event, model: type[models.Model] | None) -> list[dic
                 label = name
         if name in labels:
             old, new = labels[name]
+            hide_old, hide_new = hidden.get(name, (False, False))
+            old = NOT_VISIBLE if hide_old and old else old
+            new = NOT_VISIBLE if hide_new and new else new
         rows.append({"field": label, "old": old, "new": new})
     return rows
 

@@ -61,6 +61,24 @@ def import_analyse(job_id: int) -> None:
     )
 
 
+def _notify_done(job: ImportJob) -> None:
+    """The importer may have left the page: the report is one click away."""
+    from django.urls import reverse
+
+    from sencrm.events.services import notification_create
+
+    notification_create(
+        recipient_id=job.created_by_id,
+        kind="import_done",
+        params={
+            "file": job.file_name,
+            "cancelled": job.status == ImportStatus.CANCELLED,
+            **{name: getattr(job, name) for name in ("created", "updated", "skipped", "rejected")},
+        },
+        url=reverse("extras:import_job", args=[job.pk]),
+    )
+
+
 @db_task(retries=0)
 def import_run(job_id: int) -> None:
     from sencrm.extras.imports import files, jobs, runner
@@ -69,7 +87,9 @@ def import_run(job_id: int) -> None:
     if job is None or job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         return
     try:
-        _as_user(job, lambda: runner.run(job, job.created_by, jobs.source_path(job)))
+        done = _as_user(job, lambda: runner.run(job, job.created_by, jobs.source_path(job)))
+        if done is not None and job.created_by_id:
+            _notify_done(done)
     except Exception:
         log.exception("import %s failed", job_id)
         _fail(job_id, _("The import stopped because of an error; the rows written so far can be undone."))

@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from sencrm.events.selectors import register_label
-        from sencrm.sales import consumers, search, tasks  # noqa: F401  (scoring, global search, jobs)
+        from sencrm.sales import callers, consumers, search, tasks  # noqa: F401  (caller ID, scoring, search, jobs)
         from sencrm.sales.labels import lead_label, opportunity_label
 
         register_label("sales.lead", lead_label)

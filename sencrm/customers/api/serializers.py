@@ -146,6 +146,17 @@ class CallerContactSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return {"id": obj.owner_id, "name": str(obj.owner)}
 
 
+class CallerRecordSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Another module's record with the number (a lead…): see sencrm.core.callers.Caller.as_json."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    detail = serializers.CharField()
+    status = serializers.CharField()
+    owner = serializers.DictField(allow_null=True)
+    url = serializers.CharField()
+
+
 class CallerAccountSerializer(CallerContactSerializer):
     name = serializers.CharField()  # type: ignore[assignment]
     account = None  # type: ignore[assignment]

@@ -14,7 +14,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sencrm.core import access
+from sencrm.core import access, callers
 from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.modules import Action
@@ -24,6 +24,7 @@ from sencrm.customers.api.serializers import (
     AccountSerializer,
     CallerAccountSerializer,
     CallerContactSerializer,
+    CallerRecordSerializer,
     ContactSerializer,
 )
 from sencrm.customers.filters import AccountFilter, ContactFilter
@@ -174,12 +175,14 @@ def _with_last_activity(qs: models.QuerySet[Any], model: type[models.Model]) -> 
             "phone": serializers.CharField(),
             "contacts": CallerContactSerializer(many=True),
             "accounts": CallerAccountSerializer(many=True),
+            "leads": CallerRecordSerializer(many=True),
         },
     ),
 )
 @api_view(["GET"])
 def caller_id(request: Request) -> Response:
-    """Who is calling: the contacts and accounts with this number, within the caller's access scope."""
+    """Who is calling: the contacts, accounts and leads not yet converted with this number, within the
+    caller's access scope."""
     phone = request.query_params.get("phone", "")[:40]
     e164 = to_e164(phone)
     if e164 is None:
@@ -229,5 +232,9 @@ def caller_id(request: Request) -> Response:
             "phone": e164,
             "contacts": CallerContactSerializer(contacts, many=True).data,
             "accounts": CallerAccountSerializer(accounts, many=True).data,
+            # Other modules' records (leads…), each list scoped by its module (sencrm.core.callers).
+            **{
+                key: [c.as_json() for c in found] for key, found in callers.lookup(request.user, e164).items()
+            },
         }
     )

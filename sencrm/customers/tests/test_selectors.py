@@ -80,4 +80,8 @@ def test_caller_lookup_respects_scope(org, people):
     assert names(selectors.caller_lookup(user=org["care"], phone="0966.123.456")["contacts"]) == [
         "Nguyễn Thị Lan"
     ]
-    assert selectors.caller_lookup(user=org["care"], phone="garbage") == {"contacts": [], "accounts": []}
+    assert selectors.caller_lookup(user=org["care"], phone="garbage") == {
+        "contacts": [],
+        "accounts": [],
+        "others": [],
+    }

@@ -87,6 +87,7 @@ class BatchResult:
     unchanged: list[int] = field(default_factory=list)  # lines
     no_access: list[int] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
+    assigned: dict[int, int] = field(default_factory=dict)  # owner id → records created for / given to them
 
 
 def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any]:
@@ -109,34 +110,67 @@ def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda value: f.get_db_prep_save(value, db)
 
 
+@dataclass
+class Insert:
+    """Rows for one table, ready to write: values as lists (`rows`) or, once encoded, COPY's text (`data`)."""
+
+    model: type[models.Model]
+    attnames: list[str]
+    rows: list[list[Any]]
+    data: bytes | None = None
+
+    def __post_init__(self) -> None:
+        by_attname = {f.attname: f for f in self.model._meta.concrete_fields}
+        fields = [by_attname[a] for a in self.attnames]
+        self.columns = [f.column for f in fields]
+        # Only the columns whose values need adapting (dates, JSON…) go through the field.
+        special = [(i, _converter(f)) for i, f in enumerate(fields) if f.get_internal_type() not in PLAIN]
+        if special:
+            for values in self.rows:
+                for i, convert in special:
+                    values[i] = convert(values[i])
+
+    def encode(self) -> None:
+        """PostgreSQL: turn the rows into COPY's text format now (in the thread preparing the next batch),
+        so that writing them is only sending bytes."""
+        if connection.vendor != "postgresql" or self.data is not None:
+            return
+        from psycopg._copy_base import TextFormatter  # what cursor.copy() uses to format rows
+        from psycopg.adapt import Transformer
+
+        connection.ensure_connection()
+        formatter = TextFormatter(Transformer(connection.connection))
+        out = bytearray()
+        for values in self.rows:
+            out += formatter.write_row(values)
+        out += formatter.end()
+        self.data, self.rows = bytes(out), []
+
+    def write(self) -> None:
+        if not self.rows and not self.data:
+            return
+        qn = connection.ops.quote_name
+        table, columns = qn(self.model._meta.db_table), ", ".join(qn(c) for c in self.columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY: a tenth of executemany's time for the same rows (the server still checks every
+                # constraint and updates every index).
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    if self.data is not None:
+                        copy.write(self.data)
+                    else:
+                        for values in self.rows:
+                            copy.write_row(values)
+            else:
+                placeholders = ", ".join(["%s"] * len(self.columns))
+                sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - our table
+                cursor.executemany(sql, self.rows)
+
+
 def insert_columns(model: type[models.Model], attnames: list[str], rows: list[list[Any]]) -> None:
-    """INSERT rows of values for these columns (the others are NULL) with one executemany."""
-    if not rows:
-        return
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_attname[a] for a in attnames]
-    qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the model's own table and columns
-        qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    # Only the columns whose values need adapting (dates, JSON…) go through the field.
-    special = [(i, _converter(f)) for i, f in enumerate(fields) if f.get_internal_type() not in PLAIN]
-    if special:
-        for values in rows:
-            for i, convert in special:
-                values[i] = convert(values[i])
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: a tenth of executemany's time for the same rows (the server still checks every
-            # constraint and updates every index).
-            copy_sql = "COPY {} ({}) FROM STDIN".format(
-                qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
-                for values in rows:
-                    copy.write_row(values)
-        else:
-            cursor.executemany(sql, rows)
+    """INSERT rows of values for these columns (the others are NULL): COPY, or one executemany."""
+    if rows:
+        Insert(model, attnames, rows).write()
 
 
 def insert(model: type[models.Model], rows: list[dict[str, Any]], *, with_id: bool) -> None:
@@ -202,12 +236,19 @@ class EventRows:
              self.ct_id, pk, {**data, **self.extra}, version]
         )  # fmt: skip
 
+    def as_insert(self) -> Insert:
+        return Insert(Event, list(self.COLUMNS), self.rows)
+
     def write(self) -> None:
         insert_columns(Event, self.COLUMNS, self.rows)
         if self.rows:
-            from sencrm.events.services import _wake_consumers_after_commit
+            wake_consumers()
 
-            _wake_consumers_after_commit()  # once per transaction, after it commits
+
+def wake_consumers() -> None:
+    from sencrm.events.services import _wake_consumers_after_commit
+
+    _wake_consumers_after_commit()  # once per transaction, after it commits
 
 
 def check_assignable(actor: Any, model: type[models.Model], pairs: set[tuple[int, int | None]]) -> None:
@@ -220,10 +261,13 @@ def check_assignable(actor: Any, model: type[models.Model], pairs: set[tuple[int
             raise PermissionDenied("import: owner out of scope")
 
 
-def create(kind: Kind, *, actor: Any, job: Any, drafts: list[Draft], result: BatchResult, events: EventRows):
+def create(
+    kind: Kind, *, actor: Any, job: Any, drafts: list[Draft], result: BatchResult, events: EventRows
+) -> list[Insert]:
+    """The rows creating these drafts (their events go to `events`); nothing is written yet."""
     model = kind.model
     if not drafts:
-        return
+        return []
     check_assignable(actor, model, {(d.values["owner_id"], d.values.get("team_id")) for d in drafts})
     now = timezone.now()
     base = {
@@ -268,11 +312,20 @@ def create(kind: Kind, *, actor: Any, job: Any, drafts: list[Draft], result: Bat
             emails.append([pk, address, address.lower(), position])
         tags += [(pk, tag_id) for tag_id, _name in draft.tags]
         result.created.append((draft.line, pk))
-    insert(model, rows, with_id=True)
-    insert_columns(kind.phone_model, [kind.phone_fk, "number", "e164", "position", *label_column], phones)
-    insert_columns(kind.email_model, [kind.email_fk, "address", "address_key", "position"], emails)
+        owner = row.get("owner_id")
+        if owner is not None:
+            result.assigned[owner] = result.assigned.get(owner, 0) + 1
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    get = itemgetter(*attnames)
+    inserts = [
+        Insert(model, attnames, [list(get(row)) for row in rows]),
+        Insert(kind.phone_model, [kind.phone_fk, "number", "e164", "position", *label_column], phones),
+        Insert(kind.email_model, [kind.email_fk, "address", "address_key", "position"], emails),
+    ]
     if tags:
-        _insert_tags(model, tags)
+        through = model._meta.get_field("tags").remote_field.through
+        inserts.append(Insert(through, [f"{model._meta.model_name}_id", "tag_id"], [[a, b] for a, b in tags]))
+    return inserts
 
 
 def _complete(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]:
@@ -288,15 +341,51 @@ def prefix(model: type[models.Model]) -> str:
     return model.event_type_prefix()  # type: ignore[attr-defined,no-any-return]
 
 
-def write_batch(
-    kind: Kind, *, actor: Any, job: Any, creates: list[Draft], updates: list[Change]
-) -> BatchResult:
-    """Create and update one batch (in the caller's transaction); the events wake consumers after commit."""
+@dataclass
+class Prepared:
+    """A batch's creates, prepared ahead of its transaction (see `prepare`)."""
+
+    inserts: list[Insert]
+    result: BatchResult
+    events: int
+
+
+def prepare(kind: Kind, *, actor: Any, job: Any, drafts: list[Draft], encode: bool = False) -> Prepared:
+    """Everything about creating the drafts that needs no transaction: the gate's check of their owners,
+    ids, rows, child rows and events (with `encode`, already in COPY's format). PostgreSQL only outside
+    the batch's transaction (its ids come from sequences); SQLite takes ids from the tables, inside."""
     result = BatchResult()
+    events = EventRows(kind.model, actor, job)
+    inserts = create(kind, actor=actor, job=job, drafts=drafts, result=result, events=events)
+    if events.rows:
+        inserts.append(events.as_insert())
+    if encode:
+        for item in inserts:
+            item.encode()
+    return Prepared(inserts, result, len(events.rows))
+
+
+def write_batch(
+    kind: Kind,
+    *,
+    actor: Any,
+    job: Any,
+    creates: list[Draft],
+    updates: list[Change],
+    prepared: Prepared | None = None,
+) -> BatchResult:
+    """Create and update one batch (in the caller's transaction); the events wake consumers after commit.
+    `prepared`: the creates, prepared ahead by `prepare` (then `creates` is not read)."""
     from sencrm.extras.imports.changes import update
 
+    if prepared is None:
+        prepared = prepare(kind, actor=actor, job=job, drafts=creates)
+    for item in prepared.inserts:
+        item.write()
+    result = prepared.result
     events = EventRows(kind.model, actor, job)
-    create(kind, actor=actor, job=job, drafts=creates, result=result, events=events)
     update(kind, actor=actor, job=job, changes=updates, result=result, events=events)
     events.write()
+    if prepared.events:
+        wake_consumers()
     return result

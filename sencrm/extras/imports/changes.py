@@ -72,6 +72,8 @@ def update(
         data = {"changes": changed, "labels": labels.of(obj, changed)}
         events.add(f"{prefix(model)}.updated", obj.pk, str(obj), obj.version, data)
         result.updated.append((change.line, obj.pk))
+        if "owner" in changed and obj.owner_id is not None:
+            result.assigned[obj.owner_id] = result.assigned.get(obj.owner_id, 0) + 1
         result.before[str(obj.pk)] = {"before": before, "version": obj.version}
     _execute_updates(model, writes)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,7 +88,8 @@ class Context:
             self.actor.team_ids()
             self.actor.teammate_ids()
         self.rows = Rows(self.path, self.job.file_kind, self.job.encoding, self.job.delimiter, self.job.sheet)
-        self.derive = import_kind(self.job.target).derive
+        self.kind = import_kind(self.job.target)
+        self.derive = self.kind.derive
         self.empty = 0
 
     def parsed(self, after_line: int = 0) -> Iterator[ParsedRow]:
@@ -138,9 +139,10 @@ class Context:
 
 
 def batches(ctx: Context, rows: Iterator[ParsedRow]) -> Iterator[list[ParsedRow]]:
-    """Batches of BATCH rows; a row sharing a key with a row already in the batch starts a new batch, so
-    that the earlier one is written (and found by the next lookup) first."""
-    dedupe = ctx.job.dedupe_mode != DedupeMode.CREATE
+    """Batches of BATCH rows. Updating, a row sharing a key with a row already in the batch starts a new
+    batch, so that the earlier one is written (and found by the next lookup) first; skipping, the writer
+    tells such rows apart in memory (Writer._write_rows)."""
+    dedupe = ctx.job.dedupe_mode == DedupeMode.UPDATE
     batch: list[ParsedRow] = []
     keys: set[tuple[str, str]] = set()
     for row in rows:
@@ -195,15 +197,83 @@ def _analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
 # --- the import ------------------------------------------------------------------------------------
 
 
+@dataclass
+class Plan:
+    """One batch sorted out and ready to write: what to create and update, what was skipped or rejected."""
+
+    batch: list[ParsedRow]
+    drafts: list[bulk.Draft]
+    changes: list[bulk.Change]
+    update_rows: dict[int, ParsedRow]  # line → row, for the report's notes on refused updates
+    skipped: dict[str, int]
+    notes: list[ImportRowError]
+    rejected: list[ParsedRow]
+    keys: set[tuple[str, str]]  # the match keys the written rows bring (what the next lookup must see)
+    empty: int
+    prepared: bulk.Prepared | None = None  # the creates, prepared in the caller's thread (pipeline)
+
+
+class Pipeline:
+    """PostgreSQL: batch N is written and committed on a connection of its own, in a thread, while
+    batch N+1 is looked up and sorted out on the caller's. Half of a batch's time is the server's
+    (indexes, foreign-key checks at commit): the two overlap instead of taking turns.
+
+    At most one batch is in flight, so every lookup sees all batches but that one; the rows that
+    share a match key with it are handled by the writer (see Writer.write): skipped as duplicates of
+    the file, or, when they would update, looked up once it has committed. Batches commit in order.
+    """
+
+    def __init__(self, commit: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.commit = commit
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.pending: Any = None
+        self.keys: set[tuple[str, str]] = set()
+        self.language = translation.get_language()
+
+    def _write(self, plan: Plan) -> bulk.BatchResult:
+        if self.language:
+            translation.activate(self.language)
+        return self.commit(plan)  # type: ignore[no-any-return]
+
+    def submit(self, plan: Plan, done: Any) -> None:
+        self.wait()
+        future = self.executor.submit(self._write, plan)
+        self.pending, self.keys = (future, done), plan.keys
+
+    def wait(self) -> None:
+        """Wait for the batch in flight (its error, if any, is raised here)."""
+        if self.pending is None:
+            return
+        (future, done), self.pending, self.keys = self.pending, None, set()
+        done(future.result())
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.executor.submit(connections.close_all).result()  # the writer thread's connection
+            self.executor.shutdown()
+
+
+# Write batches on a second connection where the database allows two writers (PostgreSQL), and the run
+# is not inside a transaction of its caller's (a test's) that the second connection could not see.
+PIPELINE = True
+
+
 class Writer:
     """Turns a batch's parsed rows into creates/updates/skips and writes them with the job's counters."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx, self.job, self.actor = ctx, ctx.job, ctx.actor
         self.created_ids: set[int] = set()
+        self.owners: dict[int, int] = {}  # owner id → records this import created for them
         self.empty = ctx.empty  # empty rows met so far (set by the run loop: the reader is ahead)
         self.service = batch_service(self.job.target)
         self.team_id = ctx.lookups.team_of(self.actor) if getattr(self.actor, "pk", None) else None
+        pipelined = PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pipeline = Pipeline(self.commit) if pipelined else None
 
     def draft(self, row: ParsedRow) -> bulk.Draft:
         values = dict(row.values)
@@ -225,6 +295,8 @@ class Writer:
         return [(self.ctx.lookups.tags[key(t)], t) for t in row.tags if key(t) in self.ctx.lookups.tags]
 
     def _ensure_names(self, rows: list[ParsedRow]) -> None:
+        """Customer groups and tags the rows name, created if new (committed on their own: a batch that
+        fails later leaves them, unused)."""
         from sencrm.customers import services
 
         groups = {r.group for r in rows if r.group and key(r.group) not in self.ctx.lookups.groups}
@@ -242,6 +314,16 @@ class Writer:
         valid = [r for r in batch if not r.errors]
         mode = self.job.dedupe_mode
         lookup = mode != DedupeMode.CREATE and self.job.match_keys
+        in_flight = 0  # rows repeating a key of the batch being written: duplicates of the file
+        if lookup and self.pipeline is not None and self.pipeline.keys:
+            keys = self.pipeline.keys
+            hits = [r for r in valid if batch_keys(r, self.job.match_keys) & keys]
+            if hits and mode == DedupeMode.SKIP:
+                hit_lines = {r.line for r in hits}
+                valid = [r for r in valid if r.line not in hit_lines]
+                in_flight = len(hits)
+            elif hits:  # they would update a record being written: look up once it is committed
+                self.pipeline.wait()
         matches = self.ctx.finder.matches(valid) if lookup else [[] for _r in valid]
         targeted: set[int] = set()
         for i, found in enumerate(matches):
@@ -251,19 +333,27 @@ class Writer:
                 self.write(batch[batch.index(valid[i]) :])
                 return
             targeted.update(found)
-        self._write_rows(batch, valid, matches)
+        self._write_rows(batch, valid, matches, in_flight)
 
-    def _write_rows(self, batch: list[ParsedRow], valid: list[ParsedRow], matches: list[list[int]]) -> None:
+    def _write_rows(
+        self, batch: list[ParsedRow], valid: list[ParsedRow], matches: list[list[int]], in_flight: int = 0
+    ) -> None:
         to_create: list[ParsedRow] = []
         to_update: dict[int, tuple[ParsedRow, int]] = {}  # line → (row, record id)
-        skipped: dict[str, int] = {}
+        skipped: dict[str, int] = {"duplicate_in_file": in_flight} if in_flight else {}
         notes: list[ImportRowError] = []  # skipped rows worth listing in the report
         mode = self.job.dedupe_mode
+        creating: set[tuple[str, str]] = set()  # skipping: keys of the rows of this batch to be created
         for row, found in zip(valid, matches, strict=True):
             if not found:
+                keys = batch_keys(row, self.job.match_keys) if mode == DedupeMode.SKIP else set()
+                if keys & creating:  # repeats a row created just above: what the next lookup would find
+                    skipped["duplicate_in_file"] = skipped.get("duplicate_in_file", 0) + 1
+                    continue
                 row.errors += self.ctx.parser.missing_required(row.custom)
                 if not row.errors:
                     to_create.append(row)
+                    creating |= keys
             elif mode == DedupeMode.SKIP:
                 reason = "duplicate_in_file" if set(found) & self.created_ids else "duplicate"
                 skipped[reason] = skipped.get(reason, 0) + 1
@@ -273,18 +363,52 @@ class Writer:
                 notes.append(self._note(row, f"{SKIP_REASONS['ambiguous']} ({ids})"))
             else:
                 to_update[row.line] = (row, found[0])
-        rejected = [r for r in batch if r.errors]
+        writing = to_create + [r for r, _pk in to_update.values()]
+        self._ensure_names(writing)
+        plan = Plan(
+            batch=batch,
+            drafts=[self.draft(r) for r in to_create],
+            changes=[self.change(r, pk) for r, pk in to_update.values()],
+            update_rows={line: row for line, (row, _pk) in to_update.items()},
+            skipped=skipped,
+            notes=notes,
+            rejected=[r for r in batch if r.errors],
+            keys={k for r in writing for k in batch_keys(r, self.job.match_keys)},
+            empty=self.empty,
+        )
+        if self.pipeline is not None:
+            # Ids, rows, events and their COPY text are made here, while the writer sends the last batch.
+            plan.prepared = bulk.prepare(
+                self.ctx.kind, actor=self.actor, job=self.job, drafts=plan.drafts, encode=True
+            )
+            self.pipeline.submit(plan, self._written)
+        else:
+            self._written(self.commit(plan))
+
+    def _written(self, result: bulk.BatchResult) -> None:
+        """After a batch committed (in the caller's thread)."""
+        self.created_ids.update(pk for _l, pk in result.created)
+        for owner, count in result.assigned.items():
+            self.owners[owner] = self.owners.get(owner, 0) + count
+
+    def commit(self, plan: Plan) -> bulk.BatchResult:
+        """Write one batch in one transaction, with the job's counters, undo log and report rows."""
+        skipped = dict(plan.skipped)
+        notes = list(plan.notes)
         with transaction.atomic():
             relax_commit()
-            self._ensure_names(to_create + [r for r, _pk in to_update.values()])
-            drafts = [self.draft(r) for r in to_create]
-            changes = [self.change(r, pk) for r, pk in to_update.values()]
-            result = self.service(actor=self.actor, job=self.job, creates=drafts, updates=changes)
+            result = self.service(
+                actor=self.actor,
+                job=self.job,
+                creates=plan.drafts,
+                updates=plan.changes,
+                prepared=plan.prepared,
+            )
             skipped["unchanged"] = skipped.get("unchanged", 0) + len(result.unchanged)
             refused = [(line, "no_access") for line in result.no_access] + result.refused
             for line, reason in refused:
                 skipped[reason] = skipped.get(reason, 0) + 1
-                notes.append(self._note(to_update[line][0], str(SKIP_REASONS.get(reason, reason))))
+                notes.append(self._note(plan.update_rows[line], str(SKIP_REASONS.get(reason, reason))))
             if result.created or result.before:
                 ImportChunk.objects.create(
                     job=self.job, created_ids=[pk for _l, pk in result.created], updated=result.before
@@ -297,7 +421,7 @@ class Writer:
                         message="; ".join(r.errors)[:4000],
                         cells=[as_text(c) for c in r.cells],
                     )
-                    for r in rejected
+                    for r in plan.rejected
                 ]
                 + notes
             )
@@ -307,20 +431,49 @@ class Writer:
                     reasons[reason] = reasons.get(reason, 0) + count
             self.job.skip_reasons = reasons
             ImportJob.objects.filter(pk=self.job.pk).update(
-                rows_read=F("rows_read") + len(batch),
+                rows_read=F("rows_read") + len(plan.batch),
                 created=F("created") + len(result.created),
                 updated=F("updated") + len(result.updated),
                 skipped=F("skipped") + sum(skipped.values()),
-                rejected=F("rejected") + len(rejected),
-                empty_rows=self.empty,
+                rejected=F("rejected") + len(plan.rejected),
+                empty_rows=plan.empty,
                 skip_reasons=reasons,
-                last_line=batch[-1].line,
+                last_line=plan.batch[-1].line,
                 heartbeat_at=timezone.now(),
             )
-        self.created_ids.update(pk for _l, pk in result.created)
+        return result
+
+    def finish(self) -> None:
+        """Wait for the batch in flight, if any."""
+        if self.pipeline is not None:
+            self.pipeline.close()
 
     def _note(self, row: ParsedRow, message: str) -> ImportRowError:
         return ImportRowError(job=self.job, line=row.line, message=message, cells=[], skipped=True)
+
+
+def notify_owners(job: ImportJob, actor: Any, owners: dict[int, int]) -> None:
+    """One notification per user the import gave records to (other than the importer), with the count:
+    the per-record "assigned to you" of the event consumer is not sent for imported records."""
+    from django.urls import reverse
+
+    from sencrm.events.services import notification_create
+
+    lists = {
+        ImportTarget.CONTACTS: "customers:contact_list",
+        ImportTarget.ACCOUNTS: "customers:account_list",
+        ImportTarget.LEADS: "sales:lead_list",
+    }
+    by = actor.get_full_name() or actor.get_username() if getattr(actor, "pk", None) else job.actor_label
+    for owner, count in owners.items():
+        if owner == getattr(actor, "pk", None) or not count:
+            continue
+        notification_create(
+            recipient_id=owner,
+            kind="import_assigned",
+            params={"by": by, "count": count, "target": job.target, "file": job.file_name},
+            url=f"{reverse(lists[job.target])}?owner={owner}",
+        )
 
 
 def import_kind(target: str) -> Any:
@@ -373,12 +526,16 @@ def _run(job: ImportJob, actor: Any, path: Path) -> ImportJob:
         for batch in batches(ctx, ctx.parsed(after_line=job.last_line)):
             yield batch, ctx.empty  # the empty rows met up to the end of this batch
 
-    for batch, empty in read_ahead(produce()):
-        writer.empty = empty
-        writer.write(batch)
-        if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-            cancelled = True
-            break
+    try:
+        for batch, empty in read_ahead(produce()):
+            writer.empty = empty
+            writer.write(batch)
+            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                cancelled = True
+                break
+    finally:
+        writer.finish()
+        notify_owners(job, actor, writer.owners)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.CANCELLED if cancelled else ImportStatus.DONE,
         finished_at=timezone.now(),

@@ -111,3 +111,29 @@ def test_the_benchmark_harness_in_miniature(org, tmp_path, settings):
     assert first["rows"] == 300 == first["created"] + first["skipped"] + first["rejected"]
     assert first["created"] > 250 and again["created"] == 0 and first["peak_rss_mb"] > 0
     assert not list(tmp_path.glob("contacts-*"))  # the generated file is removed
+
+
+def test_the_worker_tells_the_importer_when_the_import_is_over(org, data_dir):
+    from sencrm.events.messages import render_notification
+    from sencrm.events.models import Notification
+
+    rows = [["Một", "0912 600 101", "", "", "", ""], ["Hai", "1", "", "", "", ""]]
+    path = write_csv(data_dir / "xong.csv", rows)
+    with path.open("rb") as upload:  # uploaded from the browser: stored under DATA_DIR
+        job = jobs.job_create(
+            user=org["manager"],
+            target="contacts",
+            file_name="xong.csv",
+            upload=upload,
+            size=path.stat().st_size,
+        )
+    job.status = ImportStatus.QUEUED
+    job.save()
+    tasks.import_run.call_local(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.created, job.rejected) == (ImportStatus.DONE, 1, 1)
+    note = Notification.objects.get(recipient=org["manager"], kind="import_done")
+    assert note.url == reverse("extras:import_job", args=[job.pk])
+    assert render_notification(note) == (
+        "Import of “xong.csv” finished: 1 created, 0 updated, 0 skipped, 1 rejected."
+    )

@@ -239,6 +239,35 @@ def test_owner_column_only_for_owners_the_importer_may_assign(org, data_dir):
     assert "sales2" in errors(job)[3] or "Lê Thị Mai Anh" in errors(job)[3]
 
 
+def test_owners_get_one_notification_per_import_not_one_per_record(org, data_dir, make_contact):
+    from sencrm.events.consumers import run_all
+    from sencrm.events.messages import render_notification
+    from sencrm.events.models import Notification
+
+    mine = make_contact(owner="manager", full_name="Đổi Chủ", phones=["0912 000 900"])
+    rows = [[f"Khách {i}", f"0912 100 {i:03d}", "sales1"] for i in range(30)]
+    rows += [["Của Tôi", "0912 000 901", "manager"], ["Đổi Chủ", "0912 000 900", "sales1"]]
+    path = write_csv(data_dir / "giao.csv", rows, header=["Họ tên", "SĐT", "Người phụ trách"])
+    job = do_import(org["manager"], path, mode="update")
+    assert (job.created, job.updated, job.rejected) == (31, 1, 0)
+    run_all()  # the event consumers, as the worker runs them
+    notes = list(Notification.objects.filter(recipient=org["sales1"]))
+    assert [(n.kind, n.params["count"]) for n in notes] == [("import_assigned", 31)]  # 30 new + 1 reassigned
+    assert render_notification(notes[0]).endswith(
+        "imported 31 contacts from “giao.csv” and assigned them to you."
+    )
+    assert notes[0].url == f"/contacts/?owner={org['sales1'].pk}"
+    assert not Notification.objects.filter(recipient=org["manager"]).exists()  # the importer's own records
+    mine.refresh_from_db()
+    assert mine.owner == org["sales1"]
+    # An owner change made by hand still notifies, once, as before.
+    services.contact_update(
+        mine, actor=org["manager"], changes={"owner": org["sales2"]}, version=mine.version
+    )
+    run_all()
+    assert Notification.objects.filter(recipient=org["sales2"], kind="assigned").count() == 1
+
+
 def test_nobody_without_the_import_right_runs_an_import(org, data_dir):
     path = write_csv(data_dir / "s.csv", [["Bán Hàng", "0912 000 333", "", "", "", ""]])
     with pytest.raises(PermissionDenied):

@@ -51,12 +51,16 @@ def import_kind() -> Any:
 
 
 @transaction.atomic
-def leads_import_batch(*, actor: Any, job: Any, creates: list[Any], updates: list[Any]) -> Any:
+def leads_import_batch(
+    *, actor: Any, job: Any, creates: list[Any], updates: list[Any], prepared: Any = None
+) -> Any:
     """Create and update a batch of imported leads (see sencrm.extras.imports.bulk)."""
     from sencrm.extras.imports.bulk import write_batch
 
     access.check_module(actor, Module.LEADS, Action.IMPORT)
-    return write_batch(import_kind(), actor=actor, job=job, creates=creates, updates=updates)
+    return write_batch(
+        import_kind(), actor=actor, job=job, creates=creates, updates=updates, prepared=prepared
+    )
 
 
 @transaction.atomic

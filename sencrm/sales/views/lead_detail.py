@@ -60,22 +60,11 @@ def _journey(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "account": _visible(user, lead.converted_account),
         "opportunity": _visible(user, lead.converted_opportunity),
     }
-    hidden = {f"converted_{name}" for name, obj in converted.items() if obj is None}
     return {
         "converted": converted,
-        "rows": [{"event": e, "changes": _audit_changes(e, hidden)} for e in audit],
+        "rows": [{"event": e, "changes": event_selectors.describe_changes(e, Lead)} for e in audit],
         "next_before": audit_before,
     }
-
-
-def _audit_changes(event: Any, hidden: set[str]) -> list[dict[str, Any]]:
-    """The event's changes, without the names of records the viewer may not see."""
-    rows = event_selectors.describe_changes(event, Lead)
-    for name, row in zip(event.data.get("changes", {}), rows, strict=False):
-        if name in hidden:
-            row["old"] = row["old"] and _("(not visible to you)")
-            row["new"] = row["new"] and _("(not visible to you)")
-    return rows
 
 
 def _detail(request: HttpRequest, lead: Lead, *, status: int = 200, **forms_: Any) -> HttpResponse:
