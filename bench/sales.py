@@ -114,6 +114,7 @@ def generate(
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from sencrm.core.text import fold
     from sencrm.demo.sales_data import LOST_REASONS, RETAIL_DEALS
     from sencrm.sales.defaults import sync_sales_defaults
     from sencrm.sales.models import Opportunity, Pipeline, ScoringRule, Stage, StageChange
@@ -156,6 +157,7 @@ def generate(
             deals.append(
                 Opportunity(
                     name=f"{name} - {contact.full_name}",
+                    search_key=fold(f"{name} - {contact.full_name}"),
                     contact_id=contact.id,
                     amount=Decimal(round(rng.uniform(low, high) * 10) * 100_000),
                     expected_close_date=close,

@@ -291,8 +291,10 @@ class Opportunity(Record):
     )
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
     custom_field_data = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # The name folded (no accents, lower case: sencrm.core.text.fold), for accent-insensitive search.
+    search_key = models.TextField(default="", blank=True, editable=False)
 
-    audit_exclude = Record.audit_exclude | {"stage_entered_at"}
+    audit_exclude = Record.audit_exclude | {"stage_entered_at", "search_key"}
 
     class Meta:
         verbose_name = _("opportunity")

@@ -10,7 +10,7 @@ from sencrm.core import access, search
 from sencrm.core.modules import Action
 from sencrm.core.text import clean_text, fold
 from sencrm.sales.models import Lead, Opportunity
-from sencrm.sales.selectors import lead_search_filter
+from sencrm.sales.selectors import lead_search_filter, opportunity_search_filter
 
 
 @search.register
@@ -25,9 +25,8 @@ def sales(user: Any, query: str, limit: int) -> list[search.SearchResult]:
         )
         for lead in leads.order_by(*order)[:limit]
     ]
-    text = clean_text(query)[:100]
-    if len(fold(text)) >= 2:
-        opportunities = access.scope(user, Opportunity, Action.VIEW).filter(name__icontains=text)
+    if len(fold(clean_text(query)[:100])) >= 2:
+        opportunities = opportunity_search_filter(access.scope(user, Opportunity, Action.VIEW), query)
         results += [
             search.SearchResult(
                 kind=_("Opportunity"), label=o.name, url=o.get_absolute_url(), detail=o.stage.name

@@ -52,6 +52,14 @@ def lead_search_filter(qs: models.QuerySet[Lead], query: str) -> models.QuerySet
     )
 
 
+def opportunity_search_filter(qs: models.QuerySet[Opportunity], query: str) -> models.QuerySet[Opportunity]:
+    """Accent-insensitive search in the deal's name ("dieu hoa" finds "Điều hòa"; pg_trgm on PostgreSQL)."""
+    key = fold(clean_text(query)[:100])
+    if not key:
+        return qs if not query.strip() else qs.none()
+    return qs.filter(search_key__contains=key)
+
+
 @dataclass
 class Duplicates:
     contacts: list[Contact] = field(default_factory=list)

@@ -344,7 +344,7 @@ class OpportunityViewSet(SalesRecordViewSet):
             )
         )
         search = self.request.query_params.get("search", "").strip()[:100] if self.action == "list" else ""
-        return qs.filter(name__icontains=search) if search else qs
+        return selectors.opportunity_search_filter(qs, search) if search else qs
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

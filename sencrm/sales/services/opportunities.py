@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.modules import Action
-from sencrm.core.text import clean_text
+from sencrm.core.text import clean_text, fold
 from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.services import customer_promote
 from sencrm.events.services import event_emit, record_create, record_delete, record_update
@@ -71,6 +71,8 @@ def _prepare(data: dict[str, Any], current: Opportunity | None = None) -> dict[s
     for name in ("name", "campaign", "close_reason"):
         if data.get(name) is not None and name in data:
             data[name] = clean_text(data[name])
+    if data.get("name") is not None:
+        data["search_key"] = fold(data["name"])
     if "probability" in data:
         if data["probability"] is None:
             data["probability_manual"] = False

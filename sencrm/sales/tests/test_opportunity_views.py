@@ -728,3 +728,23 @@ def test_board_json_card_contains_no_unescaped_user_data(client_as, retail, make
     data = move(client_as("sales1"), opp, stages(retail)[1]).json()
     assert "<svg" not in json.dumps(data["card"]) and "&lt;svg" in data["card"]
     assert Stage.objects.filter(pk=data["stage"]).exists()
+
+
+def test_opportunities_are_found_without_accents_in_every_door(client_as, make_opportunity):
+    from sencrm.sales import services as sales_services
+
+    opp = make_opportunity(owner="sales1", name="Điều hòa 2 chiều cho Văn phòng Đông Á")
+    make_opportunity(owner="sales2", name="Điều hòa cho đội khác")  # another team: never found by sales1
+    client = client_as("sales1")
+    html = client.get(reverse("sales:opportunity_list"), {"q": "van phong dong a"}).content.decode()
+    assert "Văn phòng Đông Á" in html and "đội khác" not in html
+    data = client.get("/api/v1/opportunities/", {"search": "DIEU HOA"}).json()
+    assert [o["id"] for o in data["results"]] == [opp.pk]
+    assert "Văn phòng Đông Á" in client.get(reverse("core:search"), {"q": "đông á"}).content.decode()
+    # Renamed: found by the new name only.
+    sales_services.opportunity_update(
+        opp, actor=opp.owner, changes={"name": "Máy lọc nước"}, version=opp.version
+    )
+    assert client.get("/api/v1/opportunities/", {"search": "may loc"}).json()["results"][0]["id"] == opp.pk
+    assert client.get("/api/v1/opportunities/", {"search": "dieu hoa 2"}).json()["results"] == []
+    assert client.get("/api/v1/opportunities/", {"search": "!!!"}).json()["results"] == []

@@ -26,6 +26,7 @@ from sencrm.sales import services
 from sencrm.sales.filters import OpportunityFilter
 from sencrm.sales.models import Opportunity, Stage
 from sencrm.sales.opportunity_forms import OpportunityForm
+from sencrm.sales.selectors import opportunity_search_filter
 from sencrm.sales.views.opportunity_common import decorate_cards, get_opportunity
 
 PAGE_SIZE = 50
@@ -61,7 +62,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         return render(request, "sales/opportunity_list.html", context, status=400)
     qs = filterset.qs if filterset.is_bound else base
     if query:
-        qs = qs.filter(name__icontains=query)
+        qs = opportunity_search_filter(qs, query)
     qs = qs.select_related("stage", "pipeline", "owner", "contact", "account")
     field, descending = OPPORTUNITY_SORTS[sort]
     try:
