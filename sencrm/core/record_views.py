@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -156,3 +156,23 @@ def call_service(form: forms.BaseForm, save: Callable[[], Any]) -> tuple[Any, in
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
     return None, 400
+
+
+def service_form_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], Any],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """An edit page whose POST runs a service (`save`, through `call_service`): "Saved." and a redirect to
+    what it returns, or the form again with the reason (400 bad data, 409 stale version; 200 on GET)."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = call_service(form, save)
+            if saved is not None:
+                messages.success(request, _("Saved."))
+                return redirect(saved)
+    return render(request, template, {"form": form, **context}, status=status)

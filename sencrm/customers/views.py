@@ -21,7 +21,7 @@ from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
 from sencrm.core.phones import to_e164
-from sencrm.core.record_views import add_validation_errors, call_service
+from sencrm.core.record_views import add_validation_errors, service_form_page
 from sencrm.customers import bulk, exports, merge, selectors, services
 from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
@@ -280,27 +280,22 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get(request, Contact, pk, Action.EDIT)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            saved, status = call_service(
-                form,
-                lambda: services.contact_update(
-                    Contact.objects.get(pk=contact.pk),
-                    actor=request.user,
-                    changes=form.record_changes(),
-                    version=form.cleaned_data["version"],
-                    phones=form.phone_list(),
-                    emails=form.email_list(),
-                    tags=list(form.cleaned_data.get("tags") or []),
-                    consents=form.consents(),
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("Saved."))
-                return redirect(saved)
-    return render(request, "customers/contact_form.html", {"form": form, "object": contact}, status=status)
+    return service_form_page(
+        request,
+        form,
+        lambda: services.contact_update(
+            Contact.objects.get(pk=contact.pk),
+            actor=request.user,
+            changes=form.record_changes(),
+            version=form.cleaned_data["version"],
+            phones=form.phone_list(),
+            emails=form.email_list(),
+            tags=list(form.cleaned_data.get("tags") or []),
+            consents=form.consents(),
+        ),
+        "customers/contact_form.html",
+        {"object": contact},
+    )
 
 
 @login_required
@@ -333,25 +328,20 @@ def account_create(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get(request, Account, pk, Action.EDIT)
     form = AccountForm(request.POST or None, instance=account, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            saved, status = call_service(
-                form,
-                lambda: services.account_update(
-                    Account.objects.get(pk=account.pk),
-                    actor=request.user,
-                    changes=form.record_changes(),
-                    version=form.cleaned_data["version"],
-                    phones=form.phone_list(),
-                    emails=form.email_list(),
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("Saved."))
-                return redirect(saved)
-    return render(request, "customers/account_form.html", {"form": form, "object": account}, status=status)
+    return service_form_page(
+        request,
+        form,
+        lambda: services.account_update(
+            Account.objects.get(pk=account.pk),
+            actor=request.user,
+            changes=form.record_changes(),
+            version=form.cleaned_data["version"],
+            phones=form.phone_list(),
+            emails=form.email_list(),
+        ),
+        "customers/account_form.html",
+        {"object": account},
+    )
 
 
 @login_required

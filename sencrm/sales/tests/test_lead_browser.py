@@ -58,3 +58,29 @@ def test_capture_a_lead_despite_a_duplicate_follow_it_up_and_convert_it(page, or
     assert lead.is_converted and lead.converted_opportunity.amount == 150_000_000
     assert lead.converted_account.name == "Nhà hàng Sen Hồ Tây"
     assert page.csp_errors == []
+
+
+def test_a_seller_recognises_a_calling_lead_and_finds_a_deal_without_accents(
+    page,  # noqa: F811
+    org,
+    make_lead,
+    make_opportunity,
+):
+    make_lead(owner="sales1", full_name="Phạm Minh Khang", phones=["0903 111 222"], company="Sen Việt")
+    make_opportunity(owner="sales1", name="Điều hòa cho Văn phòng Đông Á")
+    sign_in(page, "sales1")
+    page.locator("[data-nav='customers:caller_id']").click()
+    page.get_by_test_id("caller-phone").fill("(090) 311-1222")
+    page.keyboard.press("Enter")
+    hit = page.get_by_test_id("caller-other")
+    expect(hit).to_contain_text("Phạm Minh Khang")
+    expect(hit).to_contain_text("Sen Việt")
+    hit.click()
+    expect(page.get_by_test_id("lead-name")).to_have_text("Phạm Minh Khang")
+
+    search = page.locator("nav [name=q]")
+    search.fill("van phong dong a")
+    search.press("Enter")
+    page.get_by_role("link", name="Điều hòa cho Văn phòng Đông Á").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/\d+/"))
+    assert page.csp_errors == []

@@ -17,7 +17,7 @@ from sencrm.activities import services as activity_services
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.modules import Action, Module
-from sencrm.core.record_views import call_service
+from sencrm.core.record_views import call_service, service_form_page
 from sencrm.customers.models import Contact
 from sencrm.sales import selectors, services
 from sencrm.sales.lead_forms import LeadForm
@@ -168,25 +168,20 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
             status=400 if request.method == "POST" else 200,
         )
     form = LeadForm(request.POST or None, instance=lead, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            saved, status = call_service(
-                form,
-                lambda: services.lead_update(
-                    Lead.objects.get(pk=lead.pk),
-                    actor=request.user,
-                    changes=form.record_changes(),
-                    version=form.cleaned_data["version"],
-                    phones=form.phone_list(),
-                    emails=form.email_list(),
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("Saved."))
-                return redirect(saved)
-    return render(request, FORM, {"form": form, "object": lead}, status=status)
+    return service_form_page(
+        request,
+        form,
+        lambda: services.lead_update(
+            Lead.objects.get(pk=lead.pk),
+            actor=request.user,
+            changes=form.record_changes(),
+            version=form.cleaned_data["version"],
+            phones=form.phone_list(),
+            emails=form.email_list(),
+        ),
+        FORM,
+        {"object": lead},
+    )
 
 
 @login_required

@@ -19,7 +19,7 @@ from sencrm.core.exceptions import StaleRecord
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
-from sencrm.core.record_views import call_service
+from sencrm.core.record_views import call_service, service_form_page
 from sencrm.customers.models import Account, Contact
 from sencrm.events import selectors as event_selectors
 from sencrm.sales import services
@@ -160,23 +160,18 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     opp = get_opportunity(request, pk, Action.EDIT)
     form = OpportunityForm(request.POST or None, instance=opp, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            saved, status = call_service(
-                form,
-                lambda: services.opportunity_update(
-                    Opportunity.objects.get(pk=opp.pk),
-                    actor=request.user,
-                    changes=form.record_changes(),
-                    version=form.cleaned_data["version"],
-                ),
-            )
-            if saved is not None:
-                messages.success(request, _("Saved."))
-                return redirect(saved)
-    return render(request, "sales/opportunity_form.html", {"form": form, "object": opp}, status=status)
+    return service_form_page(
+        request,
+        form,
+        lambda: services.opportunity_update(
+            Opportunity.objects.get(pk=opp.pk),
+            actor=request.user,
+            changes=form.record_changes(),
+            version=form.cleaned_data["version"],
+        ),
+        "sales/opportunity_form.html",
+        {"object": opp},
+    )
 
 
 @login_required
