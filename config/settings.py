@@ -296,8 +296,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sen CRM <crm@localhost>")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_4xx": {"()": "sencrm.core.logging.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # The Huey consumer installs its own handler on "huey": do not print its lines twice.
-    "loggers": {"huey": {"propagate": False}},
+    "loggers": {
+        # The Huey consumer installs its own handler on "huey": do not print its lines twice.
+        "huey": {"propagate": False},
+        # Expected 403/404 answers: one line each, no traceback.
+        "django.request": {"filters": ["one_line_4xx"]},
+        "django.security": {"filters": ["one_line_4xx"]},
+    },
 }

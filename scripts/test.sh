@@ -13,16 +13,18 @@ unset DATABASE_URL REDIS_URL
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# Tests run in parallel (pytest-xdist): one worker per core, each with its own database.
+WORKERS="${TEST_WORKERS:-auto}"
 echo "==> mypy sencrm/core"
 .venv/bin/mypy sencrm/core
 
 echo "==> pytest on SQLite"
-.venv/bin/pytest -m "not browser" -q
+.venv/bin/pytest -m "not browser" -q -n "$WORKERS"
 
 PG_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/sencrm}"
 if .venv/bin/python scripts/pg_ready.py "$PG_URL"; then
   echo "==> pytest on PostgreSQL ($PG_URL, a fresh test database)"
-  DATABASE_URL="$PG_URL" .venv/bin/pytest -m "not browser" -q --create-db
+  DATABASE_URL="$PG_URL" .venv/bin/pytest -m "not browser" -q --create-db -n "$WORKERS"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable at $PG_URL: CI requires it." >&2
   exit 1

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sencrm.activities.choices import Kind, Status
 from sencrm.activities.models import Activity
+from sencrm.core.filters import ScopedFilterSet
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", label=_("Due from"))

@@ -9,21 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from sencrm.activities.choices import Kind, Status
 from sencrm.activities.models import Activity
 from sencrm.core import access
+from sencrm.core.forms import DateTimeField
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
 from sencrm.sales.models import Lead
 from sencrm.users.models import User
 
-LOCAL = "%Y-%m-%dT%H:%M"
-
 
 def _dt(label: Any, required: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        input_formats=[LOCAL, "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL),
-    )
+    return DateTimeField(label=label, required=required)
 
 
 def assignees(user: Any) -> Any:
@@ -72,7 +66,7 @@ class ActivityForm(RecordForm):
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["version"].required = bool(self.instance.pk)
         self.fields["owner"].queryset = assignees(user)
         self.fields["owner"].required = False

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sencrm.core.modules import Action, Scope
 
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 M = TypeVar("M", bound=models.Model)
+
+# One message for a record that does not exist and one outside the reader's scope, on every door.
+NOT_FOUND = gettext_lazy("The record does not exist or you do not have access to it.")
+# What stands for the name of a related record the reader may not open (history, search, caller ID…).
+NOT_VISIBLE = gettext_lazy("(not visible to you)")
 
 
 @runtime_checkable
@@ -107,7 +113,7 @@ def check(user: Any, action: str, obj: Any) -> None:
     URL and a missing one look the same; a visible record the user may not change answers 403.
     """
     if not in_scope(user, Action.VIEW, obj):
-        raise Http404(_("The record does not exist or you do not have access to it."))
+        raise Http404(str(NOT_FOUND))
     if action != Action.VIEW and not in_scope(user, action, obj):
         raise PermissionDenied(_("Your role does not allow this action on this record."))
 
@@ -155,3 +161,73 @@ def visible_ids(
 ) -> set[int]:
     """Which of the given primary keys the user may act on (bulk actions, background jobs)."""
     return set(scope(user, model, action).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def is_gated(model: Any) -> bool:
+    """Whether the gate keeps users from some records of `model` (contacts, leads…; not users,
+    provinces or stages, which every signed-in user may name)."""
+    return isinstance(model, type) and isinstance(getattr(model, "access_module", None), str)
+
+
+def gated_links(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
+    """The foreign keys of `model` that point at gated records (owner and team are users and teams:
+    they are checked by `check_assignable`)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and is_gated(f.related_model)
+    ]
+
+
+def check_links(user: Any, obj: models.Model, names: Iterable[str] | None = None) -> None:
+    """Refuse a link from `obj` to a record outside the user's view scope, whatever door it came
+    through (form, API, import, a job acting for the user): a ValidationError on the field, with the
+    words of a missing record, so that an id outside the scope and one that does not exist answer
+    alike. `names` limits the check to the fields being set (an update keeps the links it had)."""
+    wanted = None if names is None else set(names)
+    errors: dict[str, list[str]] = {}
+    for field in gated_links(type(obj)):
+        if wanted is not None and field.name not in wanted and field.attname not in wanted:
+            continue
+        pk = getattr(obj, field.attname)
+        if pk is None:
+            continue
+        related: Any = field.related_model
+        if not scope(user, related, Action.VIEW).filter(pk=pk).exists():
+            errors[field.name] = [str(NOT_FOUND)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def visible_pks(user: Any, model: type[models.Model], pks: Iterable[Any]) -> set[Any]:
+    """Of these primary keys of `model`, those the user may view (every key of an ungated model)."""
+    wanted = {pk for pk in pks if pk is not None}
+    if not wanted or not is_gated(model):
+        return wanted
+    return set(scope(user, model, Action.VIEW).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def related_label(user: Any, related: models.Model | None, visible: set[Any] | None = None) -> str:
+    """The name of a related record as `user` may read it: its name when they may open it, else
+    "(not visible to you)"; "" for no record. The one rule for naming a linked record (a contact's
+    account in search and caller ID, a changed link in history, a card on the board). Pass `visible`
+    (from `visible_pks`, one query for a whole page) to avoid a query per record."""
+    if related is None:
+        return ""
+    model = type(related)
+    if not is_gated(model):
+        return str(related)
+    if visible is None:
+        visible = visible_pks(user, model, [related.pk])
+    return str(related) if related.pk in visible else str(NOT_VISIBLE)
+
+
+def label_related(user: Any, objs: Iterable[Any], field: str) -> None:
+    """Set `<field>_label` on each of `objs` to the name of its related record as `user` may read it
+    (see `related_label`), with one query for all of them."""
+    rows = list(objs)
+    related = [getattr(obj, field) for obj in rows]
+    present = [r for r in related if r is not None]
+    visible = visible_pks(user, type(present[0]), [r.pk for r in present]) if present else set()
+    for obj, target in zip(rows, related, strict=True):
+        setattr(obj, f"{field}_label", related_label(user, target, visible))

@@ -27,7 +27,8 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("Home"), "home", "house"),
     NavItem(_("My day"), "activities:my_day", "calendar-check", Module.ACTIVITIES),
-    NavItem(_("Customers"), "customers:contact_list", "people", Module.CUSTOMERS),
+    # One term per thing across menu, page titles, breadcrumbs and buttons: see docs/glossary.md.
+    NavItem(_("Contacts"), "customers:contact_list", "people", Module.CUSTOMERS),
     NavItem(_("Accounts"), "customers:account_list", "building", Module.CUSTOMERS),
     NavItem(_("Caller ID"), "customers:caller_id", "telephone-inbound", Module.CUSTOMERS),
     NavItem(_("Leads"), "sales:lead_list", "person-plus", Module.LEADS),

@@ -34,15 +34,31 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+        if user is not None:
+            scope_choices(self, user)
 
     def record_changes(self) -> dict[str, Any]:
         return {
             name: self.cleaned_data[name] for name in self._meta.fields or [] if name in self.cleaned_data
         }
+
+
+def scope_choices(form: forms.BaseForm, user: Any) -> None:
+    """Narrow every choice of a gated record (account, contact, lead…) to those `user` may view, so an
+    id outside the scope is "not a valid choice", word for word like an id that does not exist; the
+    services check the link again (`access.check_links`)."""
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if (
+            isinstance(field, forms.ModelChoiceField)
+            and queryset is not None
+            and access.is_gated(queryset.model)
+        ):
+            field.queryset = access.scope(user, queryset, Action.VIEW)
 
 
 class RecordMixin(LoginRequiredMixin):

@@ -14,7 +14,13 @@ class SearchResult:
     kind: str | Promise
     label: str
     url: str
+    # The result's second line (phone, account, province…): what tells namesakes apart.
     detail: str = ""
+
+
+def second_line(*parts: object) -> str:
+    """The non-empty parts joined for a result's second line ("0912 345 678 · Công ty A · Hà Nội")."""
+    return " · ".join(str(p) for p in parts if p)
 
 
 Provider = Callable[[Any, str, int], list[SearchResult]]

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sencrm.extras import custom_fields
 from sencrm.extras.models import CustomField
@@ -34,7 +35,7 @@ def contact_header(extra: list[CustomField]) -> list[str]:
         _("Lifecycle stage"),
         _("Tags"),
         _("Owner"),
-        _("Created"),
+        pgettext("date", "Created"),
         "ID",
         *[f.label for f in extra],
     ]
@@ -82,7 +83,7 @@ def account_header(extra: list[CustomField]) -> list[str]:
         _("Source"),
         _("Lifecycle stage"),
         _("Owner"),
-        _("Created"),
+        pgettext("date", "Created"),
         "ID",
         *[f.label for f in extra],
     ]

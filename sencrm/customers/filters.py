@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from sencrm.core.filters import ScopedFilterSet
+from sencrm.core.forms import DateFilter
 from sencrm.customers.choices import Gender, LifecycleStage
 from sencrm.customers.models import Account, Contact, CustomerGroup, Province, SourceChannel, Tag
+from sencrm.customers.provinces import province_resolve
 from sencrm.users.models import Team, User
 
 
-class CustomerFilter(django_filters.FilterSet):
+class ProvinceFilterField(django_filters.fields.ModelChoiceField):  # type: ignore[misc]
+    """`?province=` by code, or by a name people write: "Bình Định" and "Nha Trang" filter on the 2025
+    province they are part of (sencrm/customers/provinces.py)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            province = province_resolve(value)
+            if province is None:
+                raise
+            return province
+
+
+class ProvinceFilter(django_filters.ModelChoiceFilter):  # type: ignore[misc]
+    field_class = ProvinceFilterField
+
+
+class CustomerFilter(ScopedFilterSet):
     lifecycle_stage = django_filters.ChoiceFilter(
         label=_("Lifecycle stage"), choices=LifecycleStage.choices, empty_label=_("All")
     )
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceFilter(
         label=_("Province"), queryset=Province.objects.all(), to_field_name="code", empty_label=_("All")
     )
     customer_group = django_filters.ModelChoiceFilter(
@@ -36,17 +60,15 @@ class CustomerFilter(django_filters.FilterSet):
 
 class ContactFilter(CustomerFilter):
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=_("All"))
-    created_after = django_filters.DateFilter(
+    created_after = DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
         label=_("Created from"),
-        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
-    created_before = django_filters.DateFilter(
+    created_before = DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
         label=_("Created until"),
-        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
     tag = django_filters.ModelChoiceFilter(
         label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("All")

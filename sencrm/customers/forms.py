@@ -4,15 +4,47 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sencrm.core import access
+from sencrm.core.forms import DateField, DateInput
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
 from sencrm.customers.choices import ConsentChannel
 from sencrm.customers.models import Account, Contact, Tag
 from sencrm.extras import custom_fields
 from sencrm.users.models import User
+
+
+class AccountAutocomplete(forms.Widget):
+    """The account as a text box with suggestions (type to find among thousands), the id in a hidden input.
+
+    Suggestions come from `customers:account_autocomplete` (only accounts the user may view); the form
+    field still validates the posted id against its gate-scoped queryset.
+    """
+
+    template_name = "customers/widgets/account_autocomplete.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        label = ""
+        queryset = getattr(getattr(self, "choices", None), "queryset", None)
+        if value not in (None, "") and queryset is not None and str(value).isdigit():
+            # One row, not the whole choice list: rendering must not load thousands of accounts.
+            label = str(queryset.filter(pk=value).first() or "")
+        context["widget"].update({"label": label, "url": reverse("customers:account_autocomplete")})
+        return context
+
+
+# The form sections (key, heading, field names) rendered by templates/partials/form.html.
+IDENTITY = pgettext_lazy("form section", "Personal details")
+CONTACT = pgettext_lazy("form section", "Contact")
+ADDRESS = pgettext_lazy("form section", "Address")
+CLASSIFICATION = pgettext_lazy("form section", "Classification")
+CONSENT = pgettext_lazy("form section", "Consent to receive information")
+NOTES = pgettext_lazy("form section", "Notes")
 
 
 def assignable_owners(user: Any, action: str) -> Any:
@@ -41,7 +73,7 @@ class CustomerForm(RecordForm):
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         self.fields["version"].required = bool(self.instance.pk)
         action = Action.EDIT if self.instance.pk else Action.CREATE
@@ -101,11 +133,26 @@ class ContactForm(CustomerForm):
             "owner",
             "notes",
         ]
+        field_classes = {"date_of_birth": DateField}
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+            "date_of_birth": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "tags": forms.CheckboxSelectMultiple,
+            "account": AccountAutocomplete,
         }
+
+    sections = [
+        ("identity", IDENTITY, ["full_name", "gender", "date_of_birth", "title", "account"]),
+        ("contact", CONTACT, ["phones", "emails"]),
+        ("address", ADDRESS, ["province", "ward", "street"]),
+        ("classification", CLASSIFICATION, ["lifecycle_stage", "source", "customer_group", "tags", "owner"]),
+        (
+            "consent",
+            CONSENT,
+            ["consent_email", "consent_sms", "consent_zalo", "consent_phone", "consent_source"],
+        ),
+        ("notes", NOTES, ["notes"]),
+    ]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -151,6 +198,18 @@ class AccountForm(CustomerForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    sections = [
+        (
+            "identity",
+            pgettext_lazy("form section", "Company details"),
+            ["name", "tax_code", "industry", "website"],
+        ),
+        ("contact", CONTACT, ["phones", "emails"]),
+        ("address", ADDRESS, ["province", "ward", "street"]),
+        ("classification", CLASSIFICATION, ["lifecycle_stage", "source", "customer_group", "owner"]),
+        ("notes", NOTES, ["notes"]),
+    ]
 
     def record_changes(self) -> dict[str, Any]:
         changes = super().record_changes()

@@ -53,13 +53,13 @@ def search_filter(
 def contact_search(*, user: Any, query: str, limit: int = 20) -> list[Contact]:
     qs = search_filter(Contact, access.scope(user, Contact, Action.VIEW), query)
     order = ["search_rank", "sort_key", "id"] if "search_rank" in qs.query.annotations else ["sort_key", "id"]
-    return list(qs.select_related("account", "owner").order_by(*order)[:limit])
+    return list(qs.select_related("account", "owner", "province").order_by(*order)[:limit])
 
 
 def account_search(*, user: Any, query: str, limit: int = 20) -> list[Account]:
     qs = search_filter(Account, access.scope(user, Account, Action.VIEW), query)
     order = ["search_rank", "sort_key", "id"] if "search_rank" in qs.query.annotations else ["sort_key", "id"]
-    return list(qs.order_by(*order)[:limit])
+    return list(qs.select_related("province").order_by(*order)[:limit])
 
 
 def contact_duplicates(
@@ -110,8 +110,10 @@ def caller_lookup(*, user: Any, phone: str) -> dict[str, list[Any]]:
     accounts = access.scope(user, Account, Action.VIEW).filter(
         pk__in=Phone.objects.filter(e164=e164, account__isnull=False).values("account")
     )
+    found = list(contacts.select_related("account", "owner").order_by("id")[:20])
+    access.label_related(user, found, "account")  # the account's name only if the user may open it
     return {
-        "contacts": list(contacts.select_related("account", "owner").order_by("id")[:20]),
+        "contacts": found,
         "accounts": list(accounts.select_related("owner").order_by("id")[:20]),
         "others": callers.sections(user, e164),
     }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("contacts/<int:pk>/merge/", views.contact_merge, name="contact_merge"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/new/", views.account_create, name="account_create"),
+    path("accounts/autocomplete/", views.account_autocomplete, name="account_autocomplete"),
     path("accounts/export/", views.account_export, name="account_export"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),

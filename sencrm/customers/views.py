@@ -23,10 +23,9 @@ from sencrm.core.pagination import BadCursor, keyset_page
 from sencrm.core.phones import to_e164
 from sencrm.core.record_views import add_validation_errors, service_form_page
 from sencrm.customers import bulk, exports, merge, selectors, services
-from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
-from sencrm.customers.forms import AccountForm, ContactForm
-from sencrm.customers.models import Account, Contact, CustomerGroup, Tag
+from sencrm.customers.forms import AccountForm, ContactForm, assignable_owners
+from sencrm.customers.models import Account, Contact
 from sencrm.customers.tasks import contacts_bulk_job
 from sencrm.events import selectors as event_selectors
 from sencrm.extras import custom_fields
@@ -40,7 +39,7 @@ def _filtered(
 ) -> Any:
     """The list's records for these parameters and this gate action, or None when a filter is invalid."""
     base = access.scope(request.user, model, action)
-    filterset = filterset_class(params or None, queryset=base)
+    filterset = filterset_class(params or None, queryset=base, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return None
     qs = filterset.qs if filterset.is_bound else base
@@ -61,7 +60,7 @@ def _list(
     related: list[str],
 ) -> HttpResponse:
     base = access.scope(request.user, model, Action.VIEW)
-    filterset = filterset_class(request.GET or None, queryset=base)
+    filterset = filterset_class(request.GET or None, queryset=base, request=request)
     sort = request.GET.get("sort", "name")
     context: dict[str, Any] = {
         "filter": filterset,
@@ -80,9 +79,11 @@ def _list(
             user=request.user, list_name="contacts" if model is Contact else "accounts"
         ),
         "can_bulk": model is Contact and access.can(request.user, Module.CUSTOMERS, Action.EDIT),
-        "bulk_actions": _bulk_choices(model),
-        "bulk_owners": _bulk_owners(request) if model is Contact else [],
     }
+    if context["can_bulk"]:
+        context["bulk"] = bulk.bar(
+            url=reverse("customers:contact_bulk"), owners=assignable_owners(request.user, Action.EDIT)
+        )
     if sort not in sorts:
         context["error"] = _("Unknown sort order.")
     elif filterset.is_bound and not filterset.is_valid():
@@ -382,22 +383,6 @@ def caller_id(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _bulk_choices(model: type[Any]) -> dict[str, Any]:
-    if model is not Contact:
-        return {}
-    return {
-        "tags": Tag.objects.all(),
-        "groups": CustomerGroup.objects.all(),
-        "stages": LifecycleStage.choices,
-    }
-
-
-def _bulk_owners(request: HttpRequest) -> Any:
-    from sencrm.customers.forms import assignable_owners
-
-    return assignable_owners(request.user, Action.EDIT)
-
-
 def _export(request: HttpRequest, model: type[Any], filterset_class: type[Any], name: str) -> HttpResponse:
     access.check_module(request.user, Module.CUSTOMERS, Action.EXPORT)
     fmt = request.GET.get("format", "csv")
@@ -455,6 +440,10 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(back)
+    if request.POST.get("confirm") != "1":
+        return _bulk_confirm(
+            request, action=action, value=value, ids=ids, all_matching=request.POST.get("all") == "1"
+        )
     if len(ids) > bulk.SYNC_LIMIT:
         contacts_bulk_job(request.user.pk, ids, action, raw_value)
         messages.info(
@@ -469,6 +458,49 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
             _("%(done)s contacts changed, %(skipped)s skipped (no access), %(failed)s failed.") % result,
         )
     return HttpResponseRedirect(back)
+
+
+def _bulk_confirm(
+    request: HttpRequest, *, action: str, value: Any, ids: list[int], all_matching: bool
+) -> HttpResponse:
+    """The confirm step of a bulk action: how many records will change, then the same POST confirmed.
+
+    Counted through the gate, so the number is what will change (out-of-scope rows are skipped anyway).
+    """
+    gate = Action.DELETE if action == "delete" else Action.EDIT
+    if all_matching:
+        count = len(ids)  # already taken from the gate-scoped list
+    else:
+        visible = access.scope(request.user, Contact, gate)
+        count = sum(visible.filter(pk__in=ids[i : i + 500]).count() for i in range(0, len(ids), 500))
+    back = reverse("customers:contact_list") + "?" + request.POST.get("querystring", "")[:2000]
+    if not count:
+        messages.error(request, _("You may not change any of the selected contacts."))
+        return HttpResponseRedirect(back)
+    fields = [
+        (key, v)
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", "confirm")
+        for v in values
+    ]
+    context = {
+        "count": count,
+        "action_label": bulk.ACTION_LABELS[action],
+        "value_label": bulk.value_label(action, value),
+        "danger": action == "delete",
+        "url": reverse("customers:contact_bulk"),
+        "fields": fields,
+        "back": back,
+    }
+    return render(request, "core/bulk_confirm.html", context)
+
+
+@login_required
+@require_GET
+def account_autocomplete(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the account field: at most 20 accounts the user may view, accent-insensitive."""
+    accounts = selectors.account_search(user=request.user, query=request.GET.get("q", "")[:100], limit=20)
+    return render(request, "customers/partials/account_suggestions.html", {"accounts": accounts})
 
 
 @login_required

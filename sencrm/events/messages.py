@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from sencrm.events import formatting
 from sencrm.events.models import Notification
+
+
+def render_notifications(notifications: list[Notification]) -> list[tuple[Notification, str]]:
+    """A page of notifications with their texts; the doors that acted (a web form, an import…) are
+    named with one query per kind for the whole page (load them with select_related("event__actor"))."""
+    formatting.resolve_actors([n.event for n in notifications if n.event_id and n.event is not None])
+    return [(n, render_notification(n)) for n in notifications]
+
+
+def _by(notification: Notification, params: dict[str, str]) -> str:
+    # Who acted is named from the event when there is one ("webform#1" in older rows becomes
+    # "Biểu mẫu web ‘Form tư vấn’"), in the reader's language.
+    if notification.event_id and notification.event is not None:
+        return formatting.actor_name(notification.event)
+    return params.get("by", "")
 
 
 def render_notification(notification: Notification) -> str:
     params = {key: str(value) for key, value in notification.params.items()}
     if notification.kind == "assigned":
         return _("%(by)s assigned %(record)s to you.") % {
-            "by": params.get("by", ""),
+            "by": _by(notification, params),
             "record": params.get("record", ""),
         }
     if notification.kind == "import_assigned":

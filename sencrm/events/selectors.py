@@ -8,25 +8,38 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext_lazy
 
 from sencrm.core import access
 from sencrm.core.modules import Action
+from sencrm.events import formatting
+from sencrm.events.formatting import LABELS, NOT_VISIBLE, describe_changes, register_label
 from sencrm.events.models import Event
+
+__all__ = ["LABELS", "NOT_VISIBLE", "describe_changes", "event_label", "register_label"]
 
 PAGE_SIZE = 25
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-NOT_VISIBLE = gettext_lazy("(not visible to you)")
+event_label = formatting.event_title
 
 
-def _page(qs: models.QuerySet[Event], before: int | None, limit: int) -> tuple[list[Event], int | None]:
-    """Newest first, keyset-paged by id: constant queries whatever the page."""
+def _page(
+    user: Any, qs: models.QuerySet[Event], before: str | None, limit: int
+) -> tuple[list[Event], str | None]:
+    """Newest first by when it happened, keyset-paged on (occurred_at, id): imported and back-dated
+    events take their place in time, and every page costs the same queries. `before` is a cursor from
+    the previous page ("<microseconds>_<id>"); a malformed one raises ValueError (the views answer 400)."""
     if before:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs.select_related("actor", "subject_type").order_by("-id")[: limit + 1])
+        at, last_id = parse_timeline_cursor(before)
+        qs = qs.filter(models.Q(occurred_at__lt=at) | models.Q(occurred_at=at, id__lt=last_id))
+    rows = list(qs.select_related("actor", "subject_type").order_by("-occurred_at", "-id")[: limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    rows = formatting.prepare(user, rows[:limit])
+    return rows, (timeline_cursor(rows[-1]) if more and rows else None)
+
+
+def timeline_cursor(event: Event) -> str:
+    micros = (event.occurred_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, no float rounding
+    return f"{micros}_{event.id}"
 
 
 def hide_unseen(user: Any, events: list[Event]) -> list[Event]:
@@ -64,15 +77,14 @@ def hide_unseen(user: Any, events: list[Event]) -> list[Event]:
 
 
 def audit_trail(
-    *, user: Any, obj: models.Model, before: int | None = None, limit: int = PAGE_SIZE
-) -> tuple[list[Event], int | None]:
+    *, user: Any, obj: models.Model, before: str | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Event], str | None]:
     """Who changed which field of `obj`, from what to what (the caller may see `obj`, or 404)."""
     access.check(user, Action.VIEW, obj)
     qs = Event.objects.filter(
         subject_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), subject_id=obj.pk
     )
-    rows, next_before = _page(qs, before, limit)
-    return hide_unseen(user, rows), next_before
+    return _page(user, qs, before, limit)
 
 
 def customer_timeline(
@@ -97,16 +109,7 @@ def customer_timeline(
         qs = qs.exclude(subject_type__in=hidden)
     if types:
         qs = qs.filter(type__in=types)
-    if before:
-        at, last_id = parse_timeline_cursor(before)
-        qs = qs.filter(models.Q(occurred_at__lt=at) | models.Q(occurred_at=at, id__lt=last_id))
-    rows = list(qs.select_related("actor", "subject_type").order_by("-occurred_at", "-id")[: limit + 1])
-    if len(rows) <= limit:
-        return hide_unseen(user, rows), None
-    rows = hide_unseen(user, rows[:limit])
-    last = rows[-1]
-    micros = (last.occurred_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, no float rounding
-    return rows, f"{micros}_{last.id}"
+    return _page(user, qs, before, limit)
 
 
 def hidden_subject_types(user: Any) -> list[int]:
@@ -131,7 +134,10 @@ def parse_timeline_cursor(cursor: str) -> tuple[dt.datetime, int]:
     micros, sep, last_id = cursor.partition("_")
     if not sep or not micros.isdigit() or not last_id.isdigit() or len(micros) > 20 or len(last_id) > 19:
         raise ValueError(cursor)
-    return EPOCH + dt.timedelta(microseconds=int(micros)), int(last_id)
+    try:
+        return EPOCH + dt.timedelta(microseconds=int(micros)), int(last_id)
+    except OverflowError as exc:  # a time past the year 9999
+        raise ValueError(cursor) from exc
 
 
 def event_log(
@@ -139,70 +145,33 @@ def event_log(
     user: Any,
     type_prefix: str = "",
     actor_id: int | None = None,
-    before: int | None = None,
+    before: str | None = None,
     limit: int = 50,
-) -> tuple[list[Event], int | None]:
-    """The whole log, for administrators."""
+) -> tuple[list[Event], str | None]:
+    """The whole log, for administrators (without anyone's personal settings)."""
     access.check_module(user, "admin", Action.VIEW)
-    qs = Event.objects.select_related("subject_type")
+    qs = Event.objects.exclude(type__in=formatting.PERSONAL_TYPES)
     if type_prefix:
         qs = qs.filter(type__startswith=type_prefix)
     if actor_id:
         qs = qs.filter(actor_id=actor_id)
-    return _page(qs, before, limit)
+    return _page(user, qs, before, limit)
 
 
-def describe_changes(event: Event, model: type[models.Model] | None) -> list[dict[str, Any]]:
-    """[{field label, old, new}] for an update event, with related records shown by name (unless the
-    selector that read the event marked them hidden from the reader: `hide_unseen`)."""
-    labels = event.data.get("labels", {})
-    hidden = getattr(event, "hidden_labels", {})
-    rows = []
-    for name, (old, new) in event.data.get("changes", {}).items():
-        label: Any = name
-        if model is not None:
-            try:
-                label = model._meta.get_field(name).verbose_name
-            except Exception:  # a field removed since the event was written
-                label = name
-        if name in labels:
-            old, new = labels[name]
-            hide_old, hide_new = hidden.get(name, (False, False))
-            old = NOT_VISIBLE if hide_old and old else old
-            new = NOT_VISIBLE if hide_new and new else new
-        rows.append({"field": label, "old": old, "new": new})
+def recent_changes(*, user: Any, limit: int = 10) -> list[Event]:
+    """What `user` changed lately, by when it happened (the home page); settings are not changes."""
+    qs = Event.objects.filter(actor=user).exclude(type__in=formatting.PERSONAL_TYPES)
+    rows, _next = _page(user, qs, None, limit)
     return rows
 
 
-def event_label(event: Event) -> str:
-    """ "Contact created", "Account updated"… in the reader's language."""
-    from django.utils.translation import gettext as _
-
-    verbs = {
-        "created": _("%(what)s created"),
-        "updated": _("%(what)s updated"),
-        "deleted": _("%(what)s moved to the trash"),
-        "restored": _("%(what)s restored"),
-        "purged": _("%(what)s purged"),
-        "merged": _("%(what)s merged"),
-    }
-    model = event.subject_type.model_class() if event.subject_type_id else None
-    if model is not None and model._meta.label_lower in LABELS:
-        special = LABELS[model._meta.label_lower](event)
-        if special:
-            return str(special)
-    what = str(model._meta.verbose_name) if model is not None else event.type.partition(".")[0]
-    action = event.type.rpartition(".")[2]
-    pattern = verbs.get(action)
-    if not pattern:
-        return event.type
-    text = pattern % {"what": what}
-    return text[:1].upper() + text[1:]
-
-
-# Modules may describe their own events better than the generic "<what> created" (activities do).
-LABELS: dict[str, Any] = {}
-
-
-def register_label(app_model: str, func: Any) -> None:
-    LABELS[app_model] = func
+def user_history(
+    *, user: Any, account: models.Model, before: str | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Event], str | None]:
+    """The history of a user account (role, teams, activation, their own settings), for administrators."""
+    access.check_module(user, "admin", Action.VIEW)
+    qs = Event.objects.filter(
+        subject_type=ContentType.objects.get_for_model(account, for_concrete_model=False),
+        subject_id=account.pk,
+    )
+    return _page(user, qs, before, limit)

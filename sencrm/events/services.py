@@ -53,6 +53,9 @@ def event_emit(
     """Append an event; call it inside the transaction that made the change."""
     if customer is None and isinstance(subject, Record):
         customer = subject.event_customer()
+    if not actor_label and getattr(actor, "acting_token_id", None):
+        # Set by the bearer-token authentication: the write came through the API with that token.
+        actor_label = f"apitoken#{actor.acting_token_id}"
     event = Event.objects.create(
         type=type,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
@@ -101,6 +104,7 @@ def record_create(
     obj.created_by = obj.updated_by = actor
     if not system:
         access.check_assignable(actor, Action.CREATE, obj)
+        access.check_links(actor, obj)
     obj.full_clean()
     obj.save()
     record = snapshot(obj)
@@ -190,6 +194,8 @@ def record_update(
         return current  # saving without a change writes nothing and emits nothing
     if {"owner", "team"} & changed.keys() and not system:
         access.check_assignable(actor, Action.EDIT, current)
+    if not system:
+        access.check_links(actor, current, changed.keys())
     current.version += 1
     current.updated_by = actor if getattr(actor, "pk", None) else None
     current.updated_at = timezone.now()

@@ -12,32 +12,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sencrm.core import access
 from sencrm.core.models import Record
 from sencrm.core.modules import Action
-from sencrm.events import selectors, services
-from sencrm.events.messages import render_notification
+from sencrm.events import formatting, selectors, services
+from sencrm.events.messages import render_notifications
 from sencrm.events.models import Notification
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValueError(name)
-    return int(raw)
 
 
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(recipient=request.user)
+    qs = Notification.objects.filter(recipient=request.user).select_related("event__actor")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    items = [{"n": n, "text": render_notification(n)} for n in page]
+    items = [{"n": n, "text": text} for n, text in render_notifications(list(page))]
     return render(request, "events/notification_list.html", {"page": page, "items": items})
 
 
@@ -95,52 +87,88 @@ def trash_restore(request: HttpRequest, ct_id: int, pk: int) -> HttpResponse:
     return redirect("events:trash")
 
 
+def _cursor_param(request: HttpRequest) -> str | None:
+    """The `before` cursor of a history page; ValueError when it is not one we handed out."""
+    raw = request.GET.get("before", "")
+    if not raw:
+        return None
+    selectors.parse_timeline_cursor(raw)
+    return raw
+
+
 @login_required
 @require_GET
 def audit(request: HttpRequest, ct_id: int, pk: int) -> HttpResponse:
     """The audit trail of one record (an htmx partial on its detail page, or a page of its own)."""
     obj = _get_record(request.user, ct_id, pk)
     try:
-        before = _int_param(request, "before")
+        before = _cursor_param(request)
     except ValueError:
         return HttpResponseBadRequest(_("Invalid page."))
     events, next_before = selectors.audit_trail(user=request.user, obj=obj, before=before)
-    rows = [{"event": e, "changes": selectors.describe_changes(e, type(obj))} for e in events]
+    rows = [{"event": e, "changes": formatting.describe_changes(e, type(obj))} for e in events]
     template = "events/partials/audit.html" if request.htmx else "events/audit_page.html"  # type: ignore[attr-defined]
     return render(
-        request, template, {"object": obj, "rows": rows, "next_before": next_before, "ct_id": ct_id}
+        request,
+        template,
+        {
+            "object": obj,
+            "rows": rows,
+            "next_before": next_before,
+            "more_url": reverse("events:audit", args=[ct_id, obj.pk]),
+        },
     )
+
+
+def _type_choices() -> list[tuple[str, str]]:
+    """Every event type an administrator can filter on, by its label."""
+    from sencrm.events.webhooks.catalog import event_types
+
+    types = [t for t in event_types() if t not in formatting.PERSONAL_TYPES]
+    return sorted(((t, formatting.type_label(t) or t) for t in types), key=lambda c: c[1].casefold())
 
 
 @login_required
 @require_GET
 def event_log(request: HttpRequest) -> HttpResponse:
     try:
-        before = _int_param(request, "before")
+        before = _cursor_param(request)
     except ValueError:
         return HttpResponseBadRequest(_("Invalid page."))
     type_prefix = request.GET.get("type", "").strip()[:64]
     events, next_before = selectors.event_log(user=request.user, type_prefix=type_prefix, before=before)
-    rows = []
-    for e in events:
-        model = e.subject_type.model_class()
-        rows.append({"event": e, "changes": selectors.describe_changes(e, model)})
-    return render(request, "events/log.html", {"rows": rows, "next_before": next_before, "type": type_prefix})
+    rows = [{"event": e, "changes": formatting.describe_changes(e)} for e in events]
+    types = _type_choices()
+    if type_prefix and type_prefix not in dict(types):  # a prefix ("user.") from an older link
+        types.insert(0, (type_prefix, f"{type_prefix}…"))
+    return render(
+        request,
+        "events/log.html",
+        {"rows": rows, "next_before": next_before, "type": type_prefix, "types": types},
+    )
 
 
 @login_required
 @require_GET
 def user_audit(request: HttpRequest, pk: int) -> HttpResponse:
-    """History of a user account (role, teams, activation), for administrators."""
-    from sencrm.events.models import Event
+    """History of a user account (role, teams, activation, their own settings), for administrators."""
     from sencrm.users.models import User
 
     access.check_module(request.user, "admin", Action.VIEW)
-    user = get_object_or_404(User, pk=pk)
-    events = (
-        Event.objects.filter(subject_type=ContentType.objects.get_for_model(User), subject_id=user.pk)
-        .select_related("actor")
-        .order_by("-id")[:50]
+    account = get_object_or_404(User, pk=pk)
+    try:
+        before = _cursor_param(request)
+    except ValueError:
+        return HttpResponseBadRequest(_("Invalid page."))
+    events, next_before = selectors.user_history(user=request.user, account=account, before=before)
+    rows = [{"event": e, "changes": formatting.describe_changes(e, User)} for e in events]
+    return render(
+        request,
+        "events/partials/audit.html",
+        {
+            "object": account,
+            "rows": rows,
+            "next_before": next_before,
+            "more_url": reverse("events:user_audit", args=[account.pk]),
+        },
     )
-    rows = [{"event": e, "changes": selectors.describe_changes(e, User)} for e in events]
-    return render(request, "events/partials/audit.html", {"object": user, "rows": rows, "next_before": None})

@@ -8,6 +8,8 @@ class ExtrasConfig(AppConfig):
     verbose_name = _("Custom fields and saved views")
 
     def ready(self) -> None:
+        from sencrm.extras import event_labels
         from sencrm.extras.imports import labels
 
         labels.register()  # "Imported from file X" on the journeys of imported contacts and accounts
+        event_labels.register()  # custom-field events and imports as the door that wrote a record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from sencrm.core.db import json_array_contains
+from sencrm.core.forms import DATE_INPUT_FORMATS, DateField
 from sencrm.core.money import format_money
 from sencrm.core.text import clean_text
 from sencrm.extras.models import CustomField, FieldType
@@ -28,7 +30,7 @@ def _parse_date(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in DATE_INPUT_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date().isoformat()  # noqa: DTZ007 - a date, no time
         except ValueError:
@@ -116,7 +118,7 @@ def form_field(field: CustomField) -> forms.Field:
             **common, max_digits=18, decimal_places=0 if field.type == FieldType.MONEY else 4
         )
     if field.type == FieldType.DATE:
-        return forms.DateField(**common, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+        return DateField(**common)
     if field.type == FieldType.BOOL:
         return forms.BooleanField(label=field.label, required=False)
     if field.type == FieldType.CHOICE:
@@ -132,7 +134,12 @@ def add_form_fields(form: forms.BaseForm, model: type[models.Model], values: dic
         name = f"cf_{field.key}"
         form.fields[name] = form_field(field)
         if not form.is_bound and field.key in values:
-            form.initial[name] = values[field.key]
+            value = values[field.key]
+            if field.type == FieldType.DATE and isinstance(value, str):
+                # Stored as ISO text; the date input shows it as dd/mm/yyyy.
+                with contextlib.suppress(ValueError):
+                    value = dt.date.fromisoformat(value)
+            form.initial[name] = value
         names.append(name)
     return names
 

@@ -1,7 +1,7 @@
 """The import wizard: upload → columns → preview → progress → report (and undo).
 
 Only users with the import right of the record type's module may import (403 otherwise); a job and its
-rejected-rows file are visible to their creator and administrators only (404 for anyone else).
+rejected-rows and warnings files are visible to their creator and administrators only (404 for anyone else).
 """
 
 from __future__ import annotations
@@ -78,7 +78,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
     qs = ImportJob.objects.select_related("created_by")
     if not _is_admin(request.user):
         qs = qs.filter(created_by=request.user)
-    return render(request, "extras/import_list.html", {"jobs": qs[:100]})
+    jobs_shown = list(qs[:100])
+    # What the user may import; a role without the right sees what the page is and whom to ask.
+    targets = [
+        (value, label)
+        for value, label in ImportTarget.choices
+        if access.can(request.user, runner.module_for(value), Action.IMPORT)
+    ]
+    return render(request, "extras/import_list.html", {"jobs": jobs_shown, "targets": targets})
 
 
 class _SizeLimit(FileUploadHandler):
@@ -238,6 +245,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             mapping=form.mapping(),
             dedupe_mode=form.cleaned_data["dedupe_mode"],
             match_keys=form.cleaned_data["match_keys"],
+            reject_warnings=form.cleaned_data["reject_warnings"],
         )
         if form.cleaned_data["template_name"]:
             template = jobs.template_save(user=request.user, job=job, name=form.cleaned_data["template_name"])
@@ -293,9 +301,10 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report_page(request: HttpRequest, job: ImportJob, context: dict[str, Any]) -> HttpResponse:
-    errors = job.row_errors.filter(skipped=False)
+    errors = job.row_errors.filter(skipped=False, warning=False)
     context.update(
         errors=errors[:REPORT_ERRORS],
+        warned_rows=job.row_errors.filter(warning=True)[:REPORT_ERRORS],
         notes=job.row_errors.filter(skipped=True)[:REPORT_ERRORS],
         skip_reasons=[(SKIP_REASONS.get(k, k), n) for k, n in job.skip_reasons.items()],
         can_undo=context["mine"] and job.status in jobs.FINISHED and bool(job.created or job.updated),
@@ -307,18 +316,29 @@ def _report_page(request: HttpRequest, job: ImportJob, context: dict[str, Any]) 
 @require_GET
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The rejected rows as a file: the original columns and the reason, ready to fix and import again."""
-    job = _job(request, pk)
+    return _rows_file(request, _job(request, pk), warnings=False)
+
+
+@login_required
+@require_GET
+def import_warnings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows imported with warnings as a file: the original columns and what could not be placed."""
+    return _rows_file(request, _job(request, pk), warnings=True)
+
+
+def _rows_file(request: HttpRequest, job: ImportJob, *, warnings: bool) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
     width = len(job.columns)
-    header = [column_label(job.columns, i) if job.columns[i] else "" for i in range(width)] + [_("Error")]
+    last = _("Warning") if warnings else _("Error")
+    header = [column_label(job.columns, i) if job.columns[i] else "" for i in range(width)] + [last]
 
     def rows() -> Any:
-        qs = ImportRowError.objects.filter(job=job, skipped=False).order_by("line", "id")
+        qs = ImportRowError.objects.filter(job=job, skipped=False, warning=warnings).order_by("line", "id")
         for error in qs.iterator(chunk_size=1000):
             cells = list(error.cells[:width]) + [""] * max(0, width - len(error.cells))
             yield cells + [_("Row %(line)s: %(reason)s") % {"line": error.line, "reason": error.message}]
 
-    name = f"import-{job.pk}-rejected"
+    name = f"import-{job.pk}-{'warnings' if warnings else 'rejected'}"
     return xlsx_response(name, header, rows()) if fmt == "xlsx" else csv_response(name, header, rows())

@@ -132,7 +132,10 @@ class ImportJob(models.Model):
         default=DedupeMode.SKIP,
     )
     match_keys = models.JSONField(default=list, blank=True)  # "id", "phone", "email", "tax_code"
-    warnings = models.JSONField(default=list, blank=True)
+    # Off: a value that cannot be placed in a field that identifies no one (province, source, date of
+    # birth…) is a warning and the row is imported; on: such a row is rejected.
+    reject_warnings = models.BooleanField(_("reject rows with warnings"), default=False)
+    warnings = models.JSONField(default=list, blank=True)  # about reading the file (encoding…)
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default="uploaded")
     cancel_requested = models.BooleanField(default=False)
     preview = models.JSONField(default=dict, blank=True)  # counts of new / duplicate / invalid rows
@@ -142,6 +145,8 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Rows created or updated with a value that could not be placed (kept as typed on the record).
+    warned = models.PositiveIntegerField(_("with warnings"), default=0)
     empty_rows = models.PositiveIntegerField(default=0)
     last_line = models.PositiveIntegerField(
         default=0
@@ -227,7 +232,8 @@ class ImportRowError(models.Model):
     """A row that was not imported: its line, what was wrong (column: reason) and its original cells.
 
     Rejected rows make the downloadable file (original columns + the reason) that can be fixed and
-    imported again; skipped rows with a reason worth telling are listed in the report only.
+    imported again; rows imported with warnings make a second file; skipped rows with a reason worth
+    telling are listed in the report only.
     """
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
@@ -236,6 +242,8 @@ class ImportRowError(models.Model):
     cells = models.JSONField(default=list, blank=True)
     # A row skipped for a reason worth telling (no access, several matches), not rejected.
     skipped = models.BooleanField(default=False)
+    # A row imported with values that could not be placed (their own downloadable list), not rejected.
+    warning = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("rejected row")

@@ -27,4 +27,5 @@ urlpatterns += [
     path("imports/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
     path("imports/<int:pk>/undo/", import_views.import_undo, name="import_undo"),
     path("imports/<int:pk>/rejected/", import_views.import_errors, name="import_errors"),
+    path("imports/<int:pk>/warnings/", import_views.import_warnings, name="import_warnings"),
 ]

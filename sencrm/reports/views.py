@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET
 from sencrm.activities.selectors import my_day
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
-from sencrm.events.messages import render_notification
-from sencrm.events.models import Event, Notification
+from sencrm.events.messages import render_notifications
+from sencrm.events.models import Notification
+from sencrm.events.selectors import recent_changes
 from sencrm.sales.views.dashboard import sales_dashboard
 
 
@@ -20,11 +21,9 @@ from sencrm.sales.views.dashboard import sales_dashboard
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    notifications = [
-        {"n": n, "text": render_notification(n)}
-        for n in Notification.objects.filter(recipient=user, read_at__isnull=True)[:5]
-    ]
-    my_changes = Event.objects.filter(actor=user).order_by("-id")[:10]
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("event__actor")
+    notifications = [{"n": n, "text": text} for n, text in render_notifications(list(unread[:5]))]
+    my_changes = recent_changes(user=user)
     day = my_day(user=user) if access.can(user, Module.ACTIVITIES, Action.VIEW) else None
     context = {"notifications": notifications, "my_changes": my_changes, "day": day}
     context.update(sales_dashboard(user))

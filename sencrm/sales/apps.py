@@ -8,9 +8,6 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from sencrm.events.selectors import register_label
-        from sencrm.sales import callers, consumers, search, tasks  # noqa: F401  (caller ID, scoring, search, jobs)
-        from sencrm.sales.labels import lead_label, opportunity_label
+        from sencrm.sales import callers, consumers, labels, search, tasks  # noqa: F401  (caller ID, scoring, search, jobs)
 
-        register_label("sales.lead", lead_label)
-        register_label("sales.opportunity", opportunity_label)
+        labels.register()  # how sales events and their doors (web forms, conversions) read in history

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LeadStatus(models.TextChoices):
@@ -16,7 +17,7 @@ OPEN_LEAD_STATUSES = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED
 
 
 class OpportunityStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("opportunity status", "Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from sencrm.core.filters import ScopedFilterSet
+from sencrm.core.forms import DateFilter
+from sencrm.customers.filters import ProvinceFilter
 from sencrm.customers.models import Account, Contact, Province, SourceChannel
 from sencrm.sales.choices import LeadStatus, OpportunityStatus
 from sencrm.sales.models import Lead, Opportunity, Pipeline, Stage
 from sencrm.users.models import Team, User
 
-DATE = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
 
-
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(ScopedFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=LeadStatus.choices, empty_label=_("All"))
     source = django_filters.ModelChoiceFilter(
         label=_("Source channel"),
@@ -21,7 +22,7 @@ class LeadFilter(django_filters.FilterSet):
         to_field_name="code",
         empty_label=_("All"),
     )
-    province = django_filters.ModelChoiceFilter(
+    province = ProvinceFilter(
         label=_("Province"), queryset=Province.objects.all(), to_field_name="code", empty_label=_("All")
     )
     owner = django_filters.ModelChoiceFilter(
@@ -33,14 +34,10 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.CharFilter(label=_("Campaign"), lookup_expr="icontains", max_length=100)
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("Score from"))
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", label=_("Score up to"))
-    created_after = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("Created from"), widget=DATE
-    )
-    created_before = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("Created until"), widget=DATE
-    )
-    follow_up_before = django_filters.DateFilter(
-        field_name="next_action_at", lookup_expr="date__lte", label=_("Follow-up by"), widget=DATE
+    created_after = DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
+    created_before = DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created until"))
+    follow_up_before = DateFilter(
+        field_name="next_action_at", lookup_expr="date__lte", label=_("Follow-up by")
     )
 
     class Meta:
@@ -48,7 +45,7 @@ class LeadFilter(django_filters.FilterSet):
         fields = ["status", "source", "province", "owner", "team"]
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(ScopedFilterSet):
     pipeline = django_filters.ModelChoiceFilter(
         label=_("Pipeline"), queryset=Pipeline.objects.all(), empty_label=_("All")
     )
@@ -66,12 +63,8 @@ class OpportunityFilter(django_filters.FilterSet):
     )
     contact = django_filters.ModelChoiceFilter(label=_("Contact"), queryset=Contact.objects.all())
     account = django_filters.ModelChoiceFilter(label=_("Account"), queryset=Account.objects.all())
-    close_from = django_filters.DateFilter(
-        field_name="expected_close_date", lookup_expr="gte", label=_("Closing from"), widget=DATE
-    )
-    close_to = django_filters.DateFilter(
-        field_name="expected_close_date", lookup_expr="lte", label=_("Closing until"), widget=DATE
-    )
+    close_from = DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Closing from"))
+    close_to = DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Closing until"))
 
     class Meta:
         model = Opportunity

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sencrm.events.models import Event
 
@@ -50,3 +53,60 @@ def opportunity_label(event: Event) -> str | None:
         reason = data.get("reason") or ""
         return _("Opportunity lost: %(reason)s") % {"reason": reason} if reason else _("Opportunity lost")
     return None
+
+
+TYPE_LABELS = {
+    "lead.converted": gettext_lazy("Lead converted"),
+    "opportunity.stage_changed": gettext_lazy("Opportunity moved to another stage"),
+    "opportunity.won": gettext_lazy("Opportunity won"),
+    "opportunity.lost": gettext_lazy("Opportunity lost"),
+    "pipeline.created": gettext_lazy("Pipeline created"),
+    "pipeline.updated": gettext_lazy("Pipeline updated"),
+    "scoringrule.created": gettext_lazy("Scoring rule created"),
+    "scoringrule.updated": gettext_lazy("Scoring rule updated"),
+    "scoringrule.deleted": gettext_lazy("Scoring rule deleted"),
+    "webform.created": gettext_lazy("Web form created"),
+    "webform.updated": gettext_lazy("Web form updated"),
+    "webform.deleted": gettext_lazy("Web form deleted"),
+}
+
+
+def _names(model: Any, ids: set[int], field: str) -> dict[int, str]:
+    return dict(model._base_manager.filter(pk__in=ids).values_list("pk", field))
+
+
+def webform_names(ids: set[int]) -> dict[int, str]:
+    from sencrm.sales.models import WebForm
+
+    return {
+        pk: _("Web form ‘%(name)s’") % {"name": name} for pk, name in _names(WebForm, ids, "name").items()
+    }
+
+
+def conversion_names(ids: set[int]) -> dict[int, str]:
+    from sencrm.sales.models import Lead
+
+    return {
+        pk: _("Conversion of the lead ‘%(name)s’") % {"name": name}
+        for pk, name in _names(Lead, ids, "full_name").items()
+    }
+
+
+def opportunity_names(ids: set[int]) -> dict[int, str]:
+    from sencrm.sales.models import Opportunity
+
+    return {
+        pk: _("System (opportunity ‘%(name)s’)") % {"name": name}
+        for pk, name in _names(Opportunity, ids, "name").items()
+    }
+
+
+def register() -> None:
+    from sencrm.events import formatting
+
+    formatting.register_label("sales.lead", lead_label)
+    formatting.register_label("sales.opportunity", opportunity_label)
+    formatting.register_type_labels(TYPE_LABELS)
+    formatting.register_actor("webform", webform_names)
+    formatting.register_actor("lead", conversion_names)
+    formatting.register_actor("opportunity", opportunity_names)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sencrm.extras import custom_fields
 from sencrm.extras.models import CustomField
@@ -35,7 +36,7 @@ def lead_header(extra: list[CustomField]) -> list[str]:
         _("Next action at"),
         _("Owner"),
         _("Team"),
-        _("Created"),
+        pgettext("date", "Created"),
         "ID",
         *[f.label for f in extra],
     ]

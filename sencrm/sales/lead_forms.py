@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core import access
+from sencrm.core.forms import DateField, DateTimeField, DateTimeInput
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.phones import to_e164
 from sencrm.core.record_views import RecordForm
@@ -23,7 +24,6 @@ from sencrm.sales.choices import EDITABLE_LEAD_STATUSES, LeadStatus
 from sencrm.sales.models import MAX_AMOUNT, Lead, Pipeline
 from sencrm.users.models import Team, User
 
-LOCAL = "%Y-%m-%dT%H:%M"
 # A clock a few minutes ahead of the server's must not make "now" a future first touch.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_LINES = 20
@@ -31,13 +31,11 @@ SMALL_SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
 def _datetime_field(label: Any, help_text: Any = "", css: str = "") -> forms.DateTimeField:
-    attrs = {"type": "datetime-local", **({"class": css} if css else {})}
-    return forms.DateTimeField(
+    return DateTimeField(
         label=label,
         required=False,
         help_text=help_text,
-        input_formats=[LOCAL, "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs=attrs, format=LOCAL),
+        widget=DateTimeInput(attrs={"class": css} if css else None),
     )
 
 
@@ -133,7 +131,7 @@ class LeadForm(RecordForm):
     ]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         creating = not self.instance.pk
         action = Action.CREATE if creating else Action.EDIT
@@ -301,12 +299,7 @@ class ConvertForm(forms.Form):
     create_opportunity = forms.BooleanField(label=_("Create an opportunity"), required=False)
     opportunity_name = forms.CharField(label=_("Opportunity name"), max_length=200, required=False)
     amount = VndField(label=_("Amount (VND)"), required=False)
-    expected_close_date = forms.DateField(
-        label=_("Expected close date"),
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    expected_close_date = DateField(label=_("Expected close date"), required=False)
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
 
     def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:

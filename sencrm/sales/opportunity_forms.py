@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core import access
+from sencrm.core.forms import DateField, DateInput
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.money import format_money
 from sencrm.core.record_views import RecordForm
@@ -23,7 +24,6 @@ CHOICE_LIMIT = 200  # customers listed in the form's selects (the prefilled one 
 _GROUPED = re.compile(r"[0-9]{1,3}([.,][0-9]{3})+")
 _DIGITS = re.compile(r"[0-9]{1,30}")
 _CURRENCY = re.compile(r"(₫|đồng|đ|vnd|vnđ)$", re.IGNORECASE)
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def parse_amount(raw: str) -> Decimal:
@@ -121,14 +121,15 @@ class OpportunityForm(RecordForm):
             "description",
             "owner",
         ]
+        field_classes = {"expected_close_date": DateField}
         widgets = {
-            "expected_close_date": ISO_DATE,
+            "expected_close_date": DateInput(),
             "products": forms.Textarea(attrs={"rows": 2}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, user: Any, prefill: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.user = user
         prefill = prefill or {}
         editing = bool(self.instance.pk)
@@ -226,8 +227,8 @@ class BoardFilterForm(forms.Form):
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("All")
     )
-    close_from = forms.DateField(label=_("Closing from"), required=False, widget=ISO_DATE)
-    close_to = forms.DateField(label=_("Closing until"), required=False, widget=ISO_DATE)
+    close_from = DateField(label=_("Closing from"), required=False)
+    close_to = DateField(label=_("Closing until"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,16 +21,22 @@ def sales(user: Any, query: str, limit: int) -> list[search.SearchResult]:
     )
     results = [
         search.SearchResult(
-            kind=_("Lead"), label=lead.full_name, url=lead.get_absolute_url(), detail=lead.company
+            kind=_("Lead"),
+            label=lead.full_name,
+            url=lead.get_absolute_url(),
+            detail=search.second_line(lead.primary_phone, lead.company, lead.province),
         )
-        for lead in leads.order_by(*order)[:limit]
+        for lead in leads.select_related("province").order_by(*order)[:limit]
     ]
     if len(fold(clean_text(query)[:100])) >= 2:
         opportunities = opportunity_search_filter(access.scope(user, Opportunity, Action.VIEW), query)
         results += [
             search.SearchResult(
-                kind=_("Opportunity"), label=o.name, url=o.get_absolute_url(), detail=o.stage.name
+                kind=_("Opportunity"),
+                label=o.name,
+                url=o.get_absolute_url(),
+                detail=search.second_line(o.stage.name, o.account.name if o.account else ""),
             )
-            for o in opportunities.select_related("stage").order_by("-id")[:limit]
+            for o in opportunities.select_related("stage", "account").order_by("-id")[:limit]
         ]
     return results

@@ -6,3 +6,8 @@ class UsersConfig(AppConfig):
     name = "sencrm.users"
     label = "users"
     verbose_name = _("Users, teams and roles")
+
+    def ready(self) -> None:
+        from sencrm.users import labels
+
+        labels.register()  # how users' events and API tokens read in history

@@ -18,6 +18,7 @@ from sencrm.core.text import clean_text
 from sencrm.events.diff import changes as diff_changes
 from sencrm.events.services import event_emit
 from sencrm.users.defaults import DEFAULT_ROLES
+from sencrm.users.labels import PREFERENCE_FIELDS, PREFERENCES_CHANGED
 from sencrm.users.models import ApiToken, Grant, Role, Team, User
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "role", "language", "time_zone", "is_active")
@@ -123,7 +124,8 @@ def user_update(*, actor: Any, user: User, **fields: Any) -> User:
     user.forget_access_cache()
     changed = diff_changes(before, _user_state(user))
     if changed:
-        event_emit(type="user.updated", subject=user, actor=actor, data={"changes": changed})
+        kind = PREFERENCES_CHANGED if changed.keys() <= PREFERENCE_FIELDS else "user.updated"
+        event_emit(type=kind, subject=user, actor=actor, data={"changes": changed})
     return user
 
 
@@ -152,7 +154,8 @@ def user_set_preferences(*, user: User, language: str | None = None, time_zone: 
     user.save(update_fields=["language", "time_zone"])
     changed = diff_changes(before, _user_state(user))
     if changed:
-        event_emit(type="user.updated", subject=user, actor=user, data={"changes": changed})
+        # A settings change, not an audit event: shown in the user's own history only.
+        event_emit(type=PREFERENCES_CHANGED, subject=user, actor=user, data={"changes": changed})
     return user
 
 

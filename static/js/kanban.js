@@ -1,6 +1,7 @@
 // The opportunity board: drag a card to another stage (SortableJS), or use the card's "Move to…" form.
-// Every move is a POST to the server with the card's version; on success the card and the column totals
-// are replaced by what the server answers, on failure the card goes back and the reason is shown.
+// Every move is a POST to the server with the card's version; on success the card, the column totals
+// and the summary line are replaced by what the server answers, on failure the card goes back and the
+// reason is shown.
 (function () {
   "use strict";
 
@@ -48,6 +49,15 @@
     });
   }
 
+  // The line above the board (open deals, total, weighted total), server-rendered like the card.
+  function updateSummary(html) {
+    var line = document.querySelector("[data-testid=board-summary]");
+    if (!line || !html) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    if (holder.firstElementChild) { line.replaceWith(holder.firstElementChild); }
+  }
+
   // Put a card back where it was (same list, same position).
   function putBack(card, from, index) {
     var select = card.querySelector("select[name=stage]");
@@ -80,6 +90,7 @@
           card.replaceWith(fresh);
           if (window.htmx) { window.htmx.process(fresh); }
           updateTotals(board, data.columns);
+          updateSummary(data.summary);
           return;
         }
         putBack(card, from, index);
@@ -132,7 +143,9 @@
       window.Sortable.create(list, {
         group: "board",
         draggable: ".board-card.movable",
-        filter: ".no-drag, a, select, button, input",
+        // The whole card is the handle, its title link too (a click without movement still opens
+        // it; Sortable swallows the click that ends a drag). Only the "Move to…" form is left alone.
+        filter: ".no-drag, select, button, input",
         preventOnFilter: false,
         forceFallback: true,  // mouse-driven drags behave the same in every browser (and in tests)
         fallbackOnBody: true,

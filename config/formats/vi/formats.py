@@ -6,8 +6,10 @@ SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 TIME_FORMAT = "H:i"
 MONTH_DAY_FORMAT = "d/m"
 YEAR_MONTH_FORMAT = "m/Y"
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+# Typed dates (the same in English, see ../en): d/m/yyyy too, as strptime's %d and %m take one digit.
+# One list, kept with the date fields in sencrm/core/forms.py; Django's own fields read it from here.
+from sencrm.core.forms import DATE_INPUT_FORMATS, DATETIME_INPUT_FORMATS  # noqa: E402, F401
+
 FIRST_DAY_OF_WEEK = 1
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."

@@ -5,11 +5,12 @@ from typing import Any
 from rest_framework import serializers
 
 from sencrm.activities.models import Activity
+from sencrm.core.api.serializers import RecordSerializer
 from sencrm.customers.models import Account, Contact
 from sencrm.users.models import User
 
 
-class ActivitySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ActivitySerializer(RecordSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:activity-detail", read_only=True)
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), allow_null=True, required=False

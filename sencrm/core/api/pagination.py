@@ -48,7 +48,7 @@ class RecordCursorPagination(CursorPagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         if csv_format.wants_csv(request):
-            csv_format.check_export(request, view, queryset.model)
+            queryset = csv_format.export_queryset(request, view, queryset)
             ordering = self.get_ordering(request, queryset, view)
             self.csv_export = csv_format.csv_response(view, request, queryset.order_by(*ordering))
             return []

@@ -32,3 +32,52 @@ def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
             query[key] = value
     encoded: str = query.urlencode()
     return encoded
+
+
+# Parameters of a list's query string that are not filters (the search box stays outside the panel).
+_NOT_FILTERS = frozenset({"q", "sort", "cursor", "format", "page"})
+
+
+@register.simple_tag(takes_context=True)
+def active_filter_count(context: dict[str, Any]) -> int:
+    """How many filters of the list are set: the badge on the folded "Filters" button."""
+    request = context.get("request")
+    if request is None:
+        return 0
+    return sum(
+        1 for key, values in request.GET.lists() if key not in _NOT_FILTERS and any(v.strip() for v in values)
+    )
+
+
+@register.filter
+def tel_uri(number: str | None) -> str:
+    """A `tel:` address for a phone as typed (E.164 when it parses, else its digits)."""
+    from sencrm.core.phones import to_e164
+
+    if not number:
+        return ""
+    e164 = to_e164(number)
+    if e164:
+        return f"tel:{e164}"
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return f"tel:{digits}" if digits else ""
+
+
+@register.simple_tag
+def form_sections(form: Any) -> list[dict[str, Any]]:
+    """The form's visible fields grouped by its `sections` ((key, heading, [names]) tuples).
+
+    Fields no section names (custom fields, fields added later) are kept in a last "More" section,
+    so grouping never hides a field.
+    """
+    from django.utils.translation import gettext as _
+
+    visible = {f.name: f for f in form.visible_fields()}
+    groups: list[dict[str, Any]] = []
+    for key, heading, names in getattr(form, "sections", ()):
+        fields = [visible.pop(n) for n in names if n in visible]
+        if fields:
+            groups.append({"key": key, "heading": heading, "fields": fields})
+    if visible:
+        groups.append({"key": "more", "heading": _("More"), "fields": list(visible.values())})
+    return groups

@@ -77,7 +77,7 @@ def test_edit_saves_and_the_change_shows_in_the_audit_trail(client_as, make_gadg
     form = {"name": "Điều hòa Daikin 12000BTU", "amount": "15000000", "note": "", "version": "1"}
     assert client.post(reverse("testapp:gadget_edit", args=[g.pk]), form).status_code == 302
     audit = client.get(reverse("events:audit", args=[ct(), g.pk]), HTTP_HX_REQUEST="true").content.decode()
-    assert "gadget.updated" in audit and "Điều hòa Daikin 12000BTU" in audit and "15000000" in audit
+    assert "Cập nhật gadget" in audit and "Điều hòa Daikin 12000BTU" in audit and "15.000.000" in audit
 
 
 def test_delete_then_restore_from_the_trash(client_as, make_gadget):

@@ -80,3 +80,16 @@ def test_env_helpers_fail_loudly(monkeypatch, tmp_path):
     monkeypatch.setenv("X_MISSING_FILE", str(tmp_path / "nope"))
     with pytest.raises(ImproperlyConfigured):
         env_str("X_MISSING")
+
+
+def test_an_expected_403_or_404_is_one_line_in_the_server_log(client_as, make_contact, caplog):
+    import logging
+
+    theirs = make_contact(owner="sales2", full_name="Khách của người khác", phones=("0987 000 111",))
+    client = client_as("sales1")
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get(f"/contacts/{theirs.pk}/").status_code == 404
+        assert client.get("/admin/users/").status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert {r.status_code for r in records} == {403, 404}
+    assert all(r.exc_info is None and "Traceback" not in caplog.text for r in records)

@@ -15,23 +15,38 @@ ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
 
-def entries(po_text: str) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (multi-line strings joined)."""
-    result: dict[str, str] = {}
+def entries(po_text: str) -> dict[tuple[str, str], str]:
+    """(msgctxt, msgid) -> msgstr of a .po file (multi-line strings joined; "" when there is no context).
+
+    pgettext's entries share a msgid with other meanings ("Created" the date, "Created" the count):
+    only the context tells them apart, so it is part of the key.
+    """
+    result: dict[tuple[str, str], str] = {}
+    join = lambda s: "".join(re.findall(r'"(.*)"', s))  # noqa: E731
     for block in po_text.split("\n\n"):
         if "#, fuzzy" in block and 'msgid ""\nmsgstr ""\n"Project' not in block:
-            result[f"FUZZY:{block}"] = ""
+            result[("FUZZY", block)] = ""
+        msgctxt = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
+        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
         if msgid and msgstr:
-            join = lambda s: "".join(re.findall(r'"(.*)"', s))  # noqa: E731
-            result[join(msgid.group(1))] = join(msgstr.group(1))
+            context = join(msgctxt.group(1)) if msgctxt else ""
+            result[(context, join(msgid.group(1)))] = join(msgstr.group(1))
     return result
+
+
+def test_entries_tell_contexts_apart():
+    po = entries(
+        'msgid "Created"\nmsgstr "Ngày tạo"\n\n'
+        'msgctxt "import count"\nmsgid "Created"\nmsgstr "Đã tạo"\n\n'
+        'msgctxt "date"\nmsgid "Created"\nmsgstr ""\n'
+    )
+    assert po == {("", "Created"): "Ngày tạo", ("import count", "Created"): "Đã tạo", ("date", "Created"): ""}
 
 
 def test_every_vietnamese_entry_is_translated_and_none_is_fuzzy():
     po = entries(PO.read_text(encoding="utf-8"))
-    missing = [msgid for msgid, msgstr in po.items() if msgid and not msgstr]
+    missing = [key for key, msgstr in po.items() if key[1] and not msgstr]
     assert missing == []
 
 
@@ -64,5 +79,5 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
     )
     fresh = entries((tmp_path / "locale" / "vi" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
     committed = entries(PO.read_text(encoding="utf-8"))
-    untranslated = sorted(msgid for msgid in fresh if msgid and not committed.get(msgid))
+    untranslated = sorted(key for key in fresh if key[1] and not committed.get(key))
     assert untranslated == [], "run `make messages` and translate the new strings"

@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sencrm.core.api.serializers import RecordSerializer
+from sencrm.customers.api.fields import ProvinceField
 from sencrm.customers.choices import ConsentChannel
-from sencrm.customers.models import Account, Contact, CustomerGroup, Province, SourceChannel, Tag
+from sencrm.customers.models import Account, Contact, CustomerGroup, SourceChannel, Tag
 from sencrm.users.models import User
 
 
@@ -27,7 +29,7 @@ class ConsentSerializer(serializers.Serializer):  # type: ignore[type-arg]
     source = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class CustomerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CustomerSerializer(RecordSerializer):
     """What accounts and contacts share.
 
     The owner is writable (the gate checks it); team, version and times are not."""
@@ -35,9 +37,7 @@ class CustomerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     url = serializers.HyperlinkedIdentityField(view_name="api:contact-detail", read_only=True)
     phones = PhoneSerializer(many=True, required=False)
     emails = EmailSerializer(many=True, required=False)
-    province = serializers.SlugRelatedField(
-        slug_field="code", queryset=Province.objects.all(), allow_null=True, required=False
-    )
+    province = ProvinceField(allow_null=True, required=False)
     source = serializers.SlugRelatedField(
         slug_field="code", queryset=SourceChannel.objects.all(), allow_null=True, required=False
     )
@@ -139,7 +139,8 @@ class CallerContactSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_account(self, obj: Contact) -> dict[str, Any] | None:
-        return {"id": obj.account_id, "name": obj.account.name} if obj.account else None
+        # The name only if the caller may open the account (access.label_related, set by the view).
+        return {"id": obj.account_id, "name": obj.account_label} if obj.account else None
 
     @extend_schema_field({"type": "object"})
     def get_owner(self, obj: Any) -> dict[str, Any]:

@@ -218,6 +218,8 @@ def caller_id(request: Request) -> Response:
             )
             .order_by("id")[:20]
         )
+        contacts = list(contacts)
+        access.label_related(request.user, contacts, "account")
     if account_ids:
         accounts = (
             _with_last_activity(

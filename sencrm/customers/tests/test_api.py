@@ -188,9 +188,14 @@ def test_accounts_api(api, org):
     assert response.status_code == 201, response.json()
     account_id = response.json()["id"]
     assert post(client, "/api/v1/accounts/", {"name": "X", "tax_code": "12"}).status_code == 400
-    assert api("sales2").get(f"/api/v1/accounts/{account_id}/").status_code == 404
     created = post(client, "/api/v1/contacts/", {"full_name": "Trần Quản Lý", "account": account_id})
+    assert created.status_code == 201, created.json()
     assert created.json()["account"] == account_id
+    other = api("sales2")  # (the same test client, now signed in as sales2)
+    assert other.get(f"/api/v1/accounts/{account_id}/").status_code == 404
+    # …nor may sales2 link a contact to it: the id reads as one that does not exist.
+    refused = post(other, "/api/v1/contacts/", {"full_name": "Người Khác", "account": account_id})
+    assert refused.status_code == 400 and "account" in refused.json()["errors"]
 
 
 def test_caller_id(api, org, make_contact):

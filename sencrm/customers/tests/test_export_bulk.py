@@ -82,7 +82,8 @@ def test_export_query_count_is_flat(client_as, org, django_assert_max_num_querie
 
 
 def bulk(client, **data):
-    return client.post(reverse("customers:contact_bulk"), data)
+    """A confirmed bulk request (the confirm step itself is tested in test_lists.py)."""
+    return client.post(reverse("customers:contact_bulk"), {"confirm": "1", **data})
 
 
 def test_bulk_tag_and_stage_on_a_selection(client_as, org, make_contact):

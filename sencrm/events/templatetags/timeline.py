@@ -1,21 +1,27 @@
+"""The history views' tags: every page that shows events renders them through `events.formatting`."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
 
+from sencrm.events import formatting
 from sencrm.events.models import Event
-from sencrm.events.selectors import describe_changes, event_label
 
 register = template.Library()
 
 
 @register.simple_tag
 def event_title(event: Event) -> str:
-    return event_label(event)
+    return formatting.event_title(event)
 
 
 @register.simple_tag
 def event_changes(event: Event) -> list[dict[str, Any]]:
-    model = event.subject_type.model_class() if event.subject_type_id else None
-    return describe_changes(event, model)
+    return formatting.describe_changes(event)
+
+
+@register.simple_tag
+def event_actor(event: Event) -> str:
+    return formatting.actor_name(event)

@@ -55,7 +55,7 @@ def test_timeline_and_audit_of_a_customer_outside_scope_answer_404(org, busy_cus
 def test_audit_trail_describes_field_changes(org, busy_customer):
     events, _ = selectors.audit_trail(user=org["manager"], obj=busy_customer, limit=1)
     (row,) = selectors.describe_changes(events[0], Gadget)
-    assert row == {"field": "amount", "old": "60", "new": "61"}
+    assert row == {"field": "Amount", "old": "60", "new": "61"}
 
 
 def test_timeline_orders_by_when_it_happened_and_pages_through_ties(org, busy_customer):

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,24 @@ services.record_update(g, actor=org["manager"], changes={"owner": org["sales1"]}
 SCRIPT_COUNT = """
 from sencrm.events.models import Notification
 print(Notification.objects.filter(recipient__username="sales1", kind="assigned").count())
+"""
+
+SCRIPT_WAIT_DRAINED = """
+import time
+from django.db.models import Max
+from huey.contrib.djhuey import HUEY
+from sencrm.events.consumers import CONSUMERS
+from sencrm.events.models import ConsumerCursor, Event
+last = Event.objects.aggregate(m=Max("id"))["m"]
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    cursors = dict(ConsumerCursor.objects.values_list("name", "last_event_id"))
+    if HUEY.pending_count() == 0 and all(cursors.get(name, 0) >= last for name in CONSUMERS):
+        print("drained")
+        break
+    time.sleep(0.2)
+else:
+    print("not drained")
 """
 
 
@@ -74,18 +91,15 @@ def exercise_worker(env: dict[str, str]) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        count = "0"
-        while time.monotonic() < deadline:
-            count = run(env, "shell", "--no-imports", "-c", SCRIPT_COUNT).stdout.strip()
-            if count != "0":
-                break
-            time.sleep(1)
-        time.sleep(2)  # a second dispatch must not notify again
+        # One process polls until every dispatch queued by the three changes has run (queue empty, every
+        # consumer past the last event): only then does "one notification" prove that the later
+        # dispatches did not notify again.
+        state = run(env, "shell", "--no-imports", "-c", SCRIPT_WAIT_DRAINED).stdout.strip()
         count = run(env, "shell", "--no-imports", "-c", SCRIPT_COUNT).stdout.strip()
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+    assert state == "drained"
     assert count == "1"
 
 

@@ -27,6 +27,7 @@ EXTRA_TYPES = (
     "user.created",
     "user.updated",
     "user.password_changed",
+    "user.preferences_changed",
     "team.created",
     "team.updated",
     "role.created",

@@ -70,6 +70,15 @@ class MappingForm(forms.Form):
     match_keys = forms.MultipleChoiceField(
         label=_("Match rows to existing records by"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    reject_warnings = forms.BooleanField(
+        label=_("Reject rows with warnings"),
+        required=False,
+        help_text=_(
+            "Off: a value that cannot be placed (an unknown province or source, a wrong date of birth…) "
+            "is kept as typed in the address or the notes, and the row is imported with a warning. "
+            "On: such rows are rejected."
+        ),
+    )
     template_name = forms.CharField(label=_("Save this mapping as"), max_length=80, required=False)
 
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
@@ -78,6 +87,7 @@ class MappingForm(forms.Form):
             {
                 "dedupe_mode": job.dedupe_mode,
                 "match_keys": job.match_keys,
+                "reject_warnings": job.reject_warnings,
                 **{f"col_{i}": m for i, m in enumerate(job.mapping)},
             },
         )

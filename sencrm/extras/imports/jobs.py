@@ -145,9 +145,18 @@ def clean_mapping(job: ImportJob, mapping: list[str], dedupe_mode: str, match_ke
     return mapping
 
 
-def job_set_mapping(job: ImportJob, *, mapping: list[str], dedupe_mode: str, match_keys: list[str]) -> None:
+def job_set_mapping(
+    job: ImportJob,
+    *,
+    mapping: list[str],
+    dedupe_mode: str,
+    match_keys: list[str],
+    reject_warnings: bool | None = None,
+) -> None:
     job.mapping = clean_mapping(job, mapping, dedupe_mode, match_keys)
     job.dedupe_mode, job.match_keys = dedupe_mode, match_keys
+    if reject_warnings is not None:
+        job.reject_warnings = reject_warnings
     job.status, job.preview = ImportStatus.ANALYSING, {"sample": job.preview.get("sample", [])}
     job.rows_read = 0
     job.save()

@@ -1,5 +1,6 @@
-"""Reference data an import resolves names against, loaded once per job: provinces (with the names
-from before the 2025 merger), sources, groups, tags, users, and the choice lists in every language."""
+"""Reference data an import resolves names against, loaded once per job: provinces (also the names
+from before the 2025 merger, cities and districts: sencrm/customers/provinces.py), sources, groups,
+tags, users, and the choice lists in every language."""
 
 from __future__ import annotations
 
@@ -14,23 +15,8 @@ from django.utils import translation
 from sencrm.core import access
 from sencrm.core.modules import Action
 from sencrm.core.text import fold
+from sencrm.customers.provinces import province_code
 
-# Provinces merged in 2025 → the province (code) they are now part of.
-OLD_PROVINCES = {
-    "ha giang": "tuyen-quang", "yen bai": "lao-cai", "bac kan": "thai-nguyen", "vinh phuc": "phu-tho",
-    "hoa binh": "phu-tho", "bac giang": "bac-ninh", "thai binh": "hung-yen", "hai duong": "hai-phong",
-    "ha nam": "ninh-binh", "nam dinh": "ninh-binh", "quang binh": "quang-tri", "quang nam": "da-nang",
-    "kon tum": "quang-ngai", "binh dinh": "gia-lai", "ninh thuan": "khanh-hoa", "dak nong": "lam-dong",
-    "binh thuan": "lam-dong", "phu yen": "dak-lak", "binh duong": "ho-chi-minh",
-    "ba ria vung tau": "ho-chi-minh", "vung tau": "ho-chi-minh", "binh phuoc": "dong-nai",
-    "long an": "tay-ninh", "soc trang": "can-tho", "hau giang": "can-tho", "ben tre": "vinh-long",
-    "tra vinh": "vinh-long", "tien giang": "dong-thap", "bac lieu": "ca-mau", "kien giang": "an-giang",
-    "thua thien hue": "hue", "ha tay": "ha-noi",
-    "hcm": "ho-chi-minh", "tphcm": "ho-chi-minh", "tp hcm": "ho-chi-minh", "sai gon": "ho-chi-minh",
-    "saigon": "ho-chi-minh", "ho chi minh city": "ho-chi-minh", "hn": "ha-noi", "hanoi": "ha-noi",
-    "da nang city": "da-nang",
-}  # fmt: skip
-_PROVINCE_PREFIX = re.compile(r"^(tinh|thanh pho|tp|t p|tt)\s+")
 GENDER_EXTRA = {"nam": "male", "nu": "female", "m": "male", "f": "female", "khac": "other", "trai": "male",
                 "gai": "female", "ong": "male", "ba": "female"}  # fmt: skip
 
@@ -43,11 +29,6 @@ def _key(text: str) -> str:
 def key(text: Any) -> str:
     """Folded, punctuation as spaces: how names of provinces, groups, choices… are compared."""
     return _key(str(text or ""))
-
-
-@lru_cache(maxsize=4096)
-def province_key(text: Any) -> str:
-    return _PROVINCE_PREFIX.sub("", key(text))
 
 
 def choice_map(choices: type[models.TextChoices], extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -72,15 +53,13 @@ class Lookups:
         from sencrm.users.models import User
 
         self.actor, self.target = actor, target
-        self.provinces: dict[str, int] = {}
-        codes = {}
+        # Province code → id; names (also from before 2025, cities…) are folded to a code by
+        # sencrm.customers.provinces, a cached dictionary lookup (no query per row).
+        self.province_ids: dict[str, int] = {}
+        self.province_names: dict[str, int] = {}  # provinces an administrator added, by their names
         for pk, code, name in Province.objects.values_list("pk", "code", "name"):
-            codes[code] = pk
-            self.provinces[province_key(name)] = pk
-            self.provinces[key(code)] = pk
-        for old, code in OLD_PROVINCES.items():
-            if code in codes:
-                self.provinces.setdefault(old, codes[code])
+            self.province_ids[code] = pk
+            self.province_names.setdefault(key(name), pk)
         self.sources: dict[str, int] = {}
         for pk, code, name in SourceChannel.objects.values_list("pk", "code", "name"):
             self.sources[key(name)] = pk
@@ -101,6 +80,13 @@ class Lookups:
             if name and len(same) == 1:
                 self.users.setdefault(name, same[0])
         self._assignable: dict[tuple[int, int | None], bool] = {}
+
+    def province(self, text: str) -> int | None:
+        """The id of the province a cell names (a 2025 or older province, a city, a district), or None."""
+        code = province_code(text)
+        if code is not None and code in self.province_ids:
+            return self.province_ids[code]
+        return self.province_ids.get(text.strip()) or self.province_names.get(key(text))
 
     def user(self, text: str) -> Any:
         return self.users.get(text.strip().lower()) or self.users.get(key(text))

@@ -19,10 +19,17 @@ from sencrm.extras import custom_fields
 from sencrm.extras.imports import values as v
 from sencrm.extras.imports.detect import column_label
 from sencrm.extras.imports.fields import REQUIRED_NAME, FieldSpec, model_for
-from sencrm.extras.imports.lookups import Lookups, key, province_key
+from sencrm.extras.imports.lookups import Lookups, key
 from sencrm.extras.models import FieldType
 
 _url = URLValidator(schemes=["http", "https"])
+# Fields that do not identify anyone: a value that cannot be placed there is a warning, not a reason
+# to reject the row; the row is imported and the value kept as typed (province: in the address line;
+# the others: a line in the notes), unless the job rejects rows with warnings.
+SOFT_KINDS = frozenset(
+    {"province", "source", "date", "datetime", "gender", "lifecycle", "lead_status", "url"}
+)
+NOTES_FIELD = {"contacts": "notes", "accounts": "notes", "leads": "interest"}
 _PHONE_SEPARATORS = re.compile(r"[;\n\r,|/]+")
 # Addresses this plain pattern accepts are valid for Django's validate_email too (a subset of what it
 # accepts); anything else goes through validate_email itself.
@@ -52,6 +59,8 @@ class ParsedRow:
     account: str = ""  # contacts: the account's name, resolved per batch
     group: str = ""  # a customer group name to resolve (created when new)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # values that could not be placed (row imported)
+    kept: dict[str, str] = field(default_factory=dict)  # field → those values as typed, to add to it
     derived: dict[str, Any] | None = None  # the service's derived fields, computed by the reader thread
     _keys: dict[str, list[str]] | None = None
 
@@ -85,9 +94,11 @@ class RowParser:
             f.name: f.max_length for f in self.model._meta.concrete_fields if getattr(f, "max_length", None)
         }
         self.name_field = REQUIRED_NAME[target]
-        # (column index, header label, reader) for every mapped column
+        self.notes_field = NOTES_FIELD[target]
+        self.address_field = "street" if "street" in self.max_length else self.notes_field
+        # (column index, header label, reader, kind) for every mapped column
         self.columns = [
-            (i, column_label(columns, i), self._reader(by_key[k]))
+            (i, column_label(columns, i), self._reader(by_key[k]), by_key[k].kind)
             for i, k in enumerate(mapping)
             if k and k in by_key
         ]
@@ -127,16 +138,19 @@ class RowParser:
         row = ParsedRow(line=line, cells=cells)
         parts: dict[str, str] = {}
         width = len(cells)
-        for index, label, read in self.columns:
+        for index, label, read, kind in self.columns:
             raw = cells[index] if index < width else None
             if raw is None or (type(raw) is str and (not raw or raw.isspace())):
                 continue
             try:
                 read(row, raw, parts)
-            except v.CellError as exc:
-                row.errors.append(f"{label}: {exc}")
-            except ValidationError as exc:
-                row.errors.append(f"{label}: {v.validation_message(exc)}")
+            except (v.CellError, ValidationError) as exc:
+                message = f"{label}: {exc if isinstance(exc, v.CellError) else v.validation_message(exc)}"
+                if kind in SOFT_KINDS:
+                    row.warnings.append(message)
+                    self._keep(row, label, raw, province=kind == "province")
+                else:
+                    row.errors.append(message)
         if self.name_field not in row.values and parts:
             name = " ".join(parts[p] for p in ("family_name", "middle_name", "given_name") if parts.get(p))
             if len(name) > self.max_length[self.name_field]:
@@ -146,6 +160,31 @@ class RowParser:
         if not row.values.get(self.name_field) and not row.errors:
             row.errors.append(_("The name is missing (it is required)."))
         return row
+
+    def _keep(self, row: ParsedRow, label: str, raw: Any, *, province: bool) -> None:
+        """A value that could not be placed, kept as typed where the user will see it."""
+        text = clean_text(v.as_text(raw))[:500]
+        if province and self.address_field != self.notes_field:
+            target, line = self.address_field, text
+        else:
+            target, line = self.notes_field, f"{label}: {text}"
+        separator = ", " if target == "street" else "\n"
+        row.kept[target] = f"{row.kept[target]}{separator}{line}" if target in row.kept else line
+
+    def with_kept(self, values: dict[str, Any], kept: dict[str, str]) -> dict[str, Any]:
+        """The values of a record to create, with the kept values added to its address line / notes."""
+        values = dict(values)
+        street = kept.get("street", "")
+        notes = kept.get(self.notes_field, "")
+        if street:
+            joined = ", ".join(p for p in (values.get("street", ""), street) if p)
+            if len(joined) <= self.max_length["street"]:
+                values["street"] = joined
+            else:  # too long for the address line: a line in the notes
+                notes = "; ".join(p for p in (notes, street) if p)
+        if notes:
+            values[self.notes_field] = "\n".join(p for p in (values.get(self.notes_field), notes) if p)
+        return values
 
     # One method per kind of field: (row, field key, cell, name parts) → sets what the row will store.
 
@@ -179,7 +218,7 @@ class RowParser:
         return read
 
     def _province(self, row: ParsedRow, name: str, raw: Any, parts: dict[str, str]) -> None:
-        pk = self.lookups.provinces.get(province_key(v.text(raw)))
+        pk = self.lookups.province(v.text(raw))
         if pk is None:
             raise v.CellError(_("unknown province: %(value)s") % {"value": v.as_text(raw)[:60]})
         row.values["province_id"] = pk

@@ -101,6 +101,7 @@ def preview_rows(job: ImportJob, actor: Any, path: Any) -> dict[str, Any]:
                 # how the name was read: family · middle · given (people only)
                 "parts": [p for p in split_vietnamese_name(row.name) if p] if people else [],
                 "errors": row.errors,
+                "warnings": row.warnings,
                 "matches": [
                     (pk, model(pk=pk).get_absolute_url() if pk in visible else "") for pk in found[:3]
                 ],

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sencrm.core import access
+from sencrm.core.db import analyze, written_tables
 from sencrm.core.modules import Action
 from sencrm.core.text import fold
 from sencrm.extras.imports import bulk
@@ -106,6 +107,9 @@ class Context:
                 self.empty += 1
                 continue
             row = self.parser.parse(line, cells)
+            if row.warnings and self.job.reject_warnings:  # the import option: strict, as before
+                row.errors += row.warnings
+                row.warnings, row.kept = [], {}
             if not row.errors:  # name, phones and emails are final: the derived fields can be computed now
                 row.derived = self.derive(row.values, [e for _n, e in row.phones], row.emails)
             yield row
@@ -169,7 +173,7 @@ def analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
 def _analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
     ctx = Context(job, actor, path)
     seen = SeenKeys(job.match_keys)
-    counts: dict[str, Any] = {"total": 0, "new": 0, "duplicate": 0, "invalid": 0}
+    counts: dict[str, Any] = {"total": 0, "new": 0, "duplicate": 0, "invalid": 0, "warning": 0}
     new_groups: set[str] = set()
     new_tags: set[str] = set()
     for batch in batches(ctx, ctx.parsed()):
@@ -182,6 +186,7 @@ def _analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
                 row.errors += ctx.parser.missing_required(row.custom)
                 continue
             counts["duplicate" if found or in_file else "new"] += 1
+            counts["warning"] += 1 if row.warnings else 0
             if row.group and key(row.group) not in ctx.lookups.groups:
                 new_groups.add(row.group)
             new_tags.update(t for t in row.tags if key(t) not in ctx.lookups.tags)
@@ -208,6 +213,7 @@ class Plan:
     skipped: dict[str, int]
     notes: list[ImportRowError]
     rejected: list[ParsedRow]
+    warned: dict[int, ParsedRow]  # line → row written with values that could not be placed
     keys: set[tuple[str, str]]  # the match keys the written rows bring (what the next lookup must see)
     empty: int
     prepared: bulk.Prepared | None = None  # the creates, prepared in the caller's thread (pipeline)
@@ -276,7 +282,9 @@ class Writer:
         self.pipeline = Pipeline(self.commit) if pipelined else None
 
     def draft(self, row: ParsedRow) -> bulk.Draft:
-        values = dict(row.values)
+        # Values that could not be placed go to the new record's address line / notes. An update
+        # leaves them out (the record's own notes are not replaced): the warnings list names them.
+        values = self.ctx.parser.with_kept(row.values, row.kept) if row.kept else dict(row.values)
         values.setdefault("owner_id", self.actor.pk)
         if "team_id" not in values:
             values["team_id"] = self.team_id
@@ -373,6 +381,7 @@ class Writer:
             skipped=skipped,
             notes=notes,
             rejected=[r for r in batch if r.errors],
+            warned={r.line: r for r in writing if r.warnings},
             keys={k for r in writing for k in batch_keys(r, self.job.match_keys)},
             empty=self.empty,
         )
@@ -409,6 +418,9 @@ class Writer:
             for line, reason in refused:
                 skipped[reason] = skipped.get(reason, 0) + 1
                 notes.append(self._note(plan.update_rows[line], str(SKIP_REASONS.get(reason, reason))))
+            # Rows with warnings that were written (created or updated, not skipped or refused).
+            written = [line for line, _pk in result.created] + [line for line, _pk in result.updated]
+            warned = [plan.warned[line] for line in written if line in plan.warned]
             if result.created or result.before:
                 ImportChunk.objects.create(
                     job=self.job, created_ids=[pk for _l, pk in result.created], updated=result.before
@@ -418,12 +430,22 @@ class Writer:
                     ImportRowError(
                         job=self.job,
                         line=r.line,
-                        message="; ".join(r.errors)[:4000],
+                        message="; ".join(r.errors + r.warnings)[:4000],  # every problem of the row
                         cells=[as_text(c) for c in r.cells],
                     )
                     for r in plan.rejected
                 ]
                 + notes
+                + [
+                    ImportRowError(
+                        job=self.job,
+                        line=r.line,
+                        message="; ".join(r.warnings)[:4000],
+                        cells=[as_text(c) for c in r.cells],
+                        warning=True,
+                    )
+                    for r in warned
+                ]
             )
             reasons = dict(self.job.skip_reasons)
             for reason, count in skipped.items():
@@ -436,6 +458,7 @@ class Writer:
                 updated=F("updated") + len(result.updated),
                 skipped=F("skipped") + sum(skipped.values()),
                 rejected=F("rejected") + len(plan.rejected),
+                warned=F("warned") + len(warned),
                 empty_rows=plan.empty,
                 skip_reasons=reasons,
                 last_line=plan.batch[-1].line,
@@ -499,6 +522,20 @@ def batch_service(target: str) -> Any:
     )
 
 
+ANALYZE_EVERY_ROWS = 200_000
+
+
+def target_model(target: str) -> Any:
+    from django.apps import apps
+
+    labels = {
+        ImportTarget.CONTACTS: "customers.Contact",
+        ImportTarget.ACCOUNTS: "customers.Account",
+        ImportTarget.LEADS: "sales.Lead",
+    }
+    return apps.get_model(labels[target])
+
+
 def run(job: ImportJob, actor: Any, path: Path) -> ImportJob:
     """Import the file; resumes after `last_line` when a previous run was interrupted."""
     with fewer_collections():
@@ -516,7 +553,7 @@ def _run(job: ImportJob, actor: Any, path: Path) -> ImportJob:
         ctx.empty = job.empty_rows
     else:  # a fresh run: the preview used the counters for its progress
         ImportJob.objects.filter(pk=job.pk).update(
-            rows_read=0, created=0, updated=0, skipped=0, rejected=0, empty_rows=0, skip_reasons={}
+            rows_read=0, created=0, updated=0, skipped=0, rejected=0, warned=0, empty_rows=0, skip_reasons={}
         )
         job.skip_reasons = {}
     cancelled = False
@@ -526,15 +563,24 @@ def _run(job: ImportJob, actor: Any, path: Path) -> ImportJob:
         for batch in batches(ctx, ctx.parsed(after_line=job.last_line)):
             yield batch, ctx.empty  # the empty rows met up to the end of this batch
 
+    tables = written_tables(target_model(job.target))
+    since_analyze = 0
     try:
         for batch, empty in read_ahead(produce()):
             writer.empty = empty
             writer.write(batch)
+            since_analyze += len(batch)
+            if since_analyze >= ANALYZE_EVERY_ROWS:  # a long import keeps the planner informed
+                analyze(tables)  # (the batch still in flight on the writer's connection comes next time)
+                since_analyze = 0
             if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
                 cancelled = True
                 break
     finally:
         writer.finish()
+        # Leave the tables analysed: lists right after a large import must not be planned as if the
+        # tables were empty (autovacuum is off or lagging; issue 12).
+        analyze(tables)
         notify_owners(job, actor, writer.owners)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.CANCELLED if cancelled else ImportStatus.DONE,

@@ -52,7 +52,7 @@ def do_import(user, path: Path, target: str = "contacts", mode: str = "skip", **
 
 
 def errors(job: ImportJob) -> dict[int, str]:
-    return {e.line: e.message for e in job.row_errors.filter(skipped=False)}
+    return {e.line: e.message for e in job.row_errors.filter(skipped=False, warning=False)}
 
 
 @pytest.fixture
@@ -123,8 +123,8 @@ def test_rows_become_contacts_like_the_service_makes_them(org, hanoi, data_dir):
     assert "khach.csv" in event_label(imported)  # the timeline says where it came from
 
 
-def test_invalid_rows_are_rejected_and_valid_rows_kept(org, hanoi, data_dir):
-    path = write_csv(
+def mixed_file(data_dir: Path) -> Path:
+    return write_csv(
         data_dir / "mixed.csv",
         [
             ["Lê Văn Đúng", "0912000001", "", "Hà Nội", "01/02/1985", ""],
@@ -137,8 +137,11 @@ def test_invalid_rows_are_rejected_and_valid_rows_kept(org, hanoi, data_dir):
             ["Công Thức", "0912000007", "", "", "", "#N/A"],
         ],
     )
-    job = do_import(org["manager"], path)
-    assert (job.rows_read, job.created, job.rejected) == (8, 1, 7)
+
+
+def test_invalid_rows_are_rejected_and_valid_rows_kept_when_warnings_are_rejected(org, hanoi, data_dir):
+    job = do_import(org["manager"], mixed_file(data_dir), reject_warnings=True)
+    assert (job.rows_read, job.created, job.rejected, job.warned) == (8, 1, 7, 0)
     found = errors(job)
     assert set(found) == {3, 4, 5, 6, 7, 8, 9}
     assert "Ngày sinh" in found[3] and "dd/mm/yyyy" in found[3]
@@ -149,6 +152,17 @@ def test_invalid_rows_are_rejected_and_valid_rows_kept(org, hanoi, data_dir):
     assert "four digits" in found[8]
     assert "#N/A" in found[9]
     assert job.row_errors.get(line=4).cells == ["Sai Số", "012345", "", "", "", ""]  # the original cells
+
+
+def test_a_bad_date_of_birth_or_province_is_a_warning_and_the_row_is_imported(org, hanoi, data_dir):
+    job = do_import(org["manager"], mixed_file(data_dir))
+    assert (job.rows_read, job.created, job.rejected, job.warned) == (8, 4, 4, 3)
+    assert set(errors(job)) == {4, 5, 7, 9}  # bad phone, no name, bad email (+ its warnings), formula
+    assert "Gotham" in errors(job)[7] and "x@y" in errors(job)[7]  # a rejected row lists every problem
+    warned = {e.line: e.message for e in job.row_errors.filter(warning=True)}
+    assert set(warned) == {3, 6, 8} and "dd/mm/yyyy" in warned[3] and "future" in warned[6]
+    contact = Contact.objects.get(full_name="Sai Ngày")
+    assert contact.date_of_birth is None and contact.notes == "Ngày sinh: 07/30/2023"  # kept as typed
 
 
 def test_old_eleven_digit_numbers_are_renumbered_and_match(org, data_dir, make_contact):

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sencrm.core import access
 from sencrm.core.api.errors import ApiErrorSerializer  # noqa: F401 - re-exported for the views
-from sencrm.core.modules import Action
+from sencrm.core.api.serializers import RecordSerializer, ScopedRelationsMixin
+from sencrm.customers.api.fields import ProvinceField
 from sencrm.customers.api.serializers import EmailSerializer
 from sencrm.customers.choices import ConsentChannel
-from sencrm.customers.models import Account, Contact, Province, SourceChannel
+from sencrm.customers.models import Account, Contact, SourceChannel
 from sencrm.sales.choices import LeadStatus
 from sencrm.sales.models import MAX_AMOUNT, Lead, Opportunity, Pipeline, Stage
 from sencrm.users.models import Team, User
@@ -72,13 +72,6 @@ class WholeAmountField(serializers.DecimalField):
         return value.quantize(Decimal(1))
 
 
-def scoped_queryset(serializer: serializers.Serializer, model: Any) -> Any:  # type: ignore[type-arg]
-    """The records of `model` the caller may see (an id outside it reads as "does not exist")."""
-    request = serializer.context.get("request")
-    user = getattr(request, "user", None)
-    return access.scope(user, model, Action.VIEW) if user is not None else model._default_manager.none()
-
-
 class LeadPhoneSerializer(serializers.Serializer):  # type: ignore[type-arg]
     number = serializers.CharField(max_length=40, help_text="The number as typed, in any format.")
     e164 = serializers.CharField(read_only=True, help_text="The number in E.164 (e.g. +84903111222).")
@@ -90,15 +83,13 @@ class ScoreDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
     points = serializers.IntegerField(help_text="Points the rule gave (negative lowers the score).")
 
 
-class LeadSerializer(Described, serializers.ModelSerializer):  # type: ignore[type-arg]
+class LeadSerializer(Described, RecordSerializer):
     """A lead (khách hàng tiềm năng). Owner is writable (the access gate checks it)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:lead-detail", read_only=True)
     phones = LeadPhoneSerializer(many=True, required=False)
     emails = EmailSerializer(many=True, required=False)
-    province = serializers.SlugRelatedField(
-        slug_field="code", queryset=Province.objects.all(), allow_null=True, required=False
-    )
+    province = ProvinceField(allow_null=True, required=False)
     source = serializers.SlugRelatedField(
         slug_field="code", queryset=SourceChannel.objects.all(), allow_null=True, required=False
     )
@@ -118,7 +109,8 @@ class LeadSerializer(Described, serializers.ModelSerializer):  # type: ignore[ty
         "emails": "Email addresses. Replaced as a whole when sent.",
         "company": "Company the person works for (conversion makes it an account).",
         "title": "Job title.",
-        "province": "Code of the province (e.g. ha-noi, ho-chi-minh).",
+        "province": "Code of the province of 2025 (e.g. ha-noi, ho-chi-minh); its name, a province from "
+        "before 2025 (Bình Định) or a city (Nha Trang) is accepted too and stored as the 2025 province.",
         "source": "Code of the source channel (facebook, zalo, website, phone, walk_in, referral, …).",
         "campaign": "Campaign reference (free text).",
         "first_touch_at": "When the person first contacted us; may be earlier than the lead's creation.",
@@ -293,17 +285,17 @@ class LeadCreatedSerializer(LeadSerializer):
         fields = [*LeadSerializer.Meta.fields, "duplicates"]
 
 
-class LeadConvertSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class LeadConvertSerializer(ScopedRelationsMixin, serializers.Serializer):  # type: ignore[type-arg]
     """Body of POST /api/v1/leads/{id}/convert/ (every field optional)."""
 
     contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.none(),
+        queryset=Contact.objects.all(),
         required=False,
         allow_null=True,
         help_text="Id of an existing contact to link instead of creating one (it gains what it lacks).",
     )
     account = serializers.PrimaryKeyRelatedField(
-        queryset=Account.objects.none(),
+        queryset=Account.objects.all(),
         required=False,
         allow_null=True,
         help_text="Id of an existing account to link instead of creating one from the lead's company.",
@@ -337,12 +329,6 @@ class LeadConvertSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Id of the pipeline for the opportunity (default: the default pipeline).",
     )
 
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["contact"].queryset = scoped_queryset(self, Contact)
-        fields["account"].queryset = scoped_queryset(self, Account)
-        return fields
-
 
 class LeadConversionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """What a conversion made or linked."""
@@ -353,15 +339,15 @@ class LeadConversionSerializer(serializers.Serializer):  # type: ignore[type-arg
     lead = LeadSerializer(help_text="The lead, now converted.")
 
 
-class OpportunitySerializer(Described, serializers.ModelSerializer):  # type: ignore[type-arg]
+class OpportunitySerializer(Described, RecordSerializer):
     """An opportunity (cơ hội bán hàng): a deal in a pipeline, amount in whole VND."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:opportunity-detail", read_only=True)
     account = serializers.PrimaryKeyRelatedField(
-        queryset=Account.objects.none(), allow_null=True, required=False
+        queryset=Account.objects.all(), allow_null=True, required=False
     )
     contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.none(), allow_null=True, required=False
+        queryset=Contact.objects.all(), allow_null=True, required=False
     )
     amount = WholeAmountField(required=False)
     pipeline = serializers.PrimaryKeyRelatedField(
@@ -452,12 +438,6 @@ class OpportunitySerializer(Described, serializers.ModelSerializer):  # type: ig
             "created_at",
             "updated_at",
         ]
-
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["contact"].queryset = scoped_queryset(self, Contact)
-        fields["account"].queryset = scoped_queryset(self, Account)
-        return fields
 
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):

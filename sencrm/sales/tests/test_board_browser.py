@@ -4,6 +4,8 @@ page's charts render under the Content-Security-Policy."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -70,6 +72,60 @@ def test_drag_a_card_to_the_next_stage_and_see_a_conflict(page, org, retail, mak
     expect(columns.nth(2).get_by_test_id("column-count")).to_have_text("2")
     expect(page.locator(f"#cards-{survey.pk} [data-testid=card-{first.pk}]")).to_have_count(1)
     assert Opportunity.objects.get(pk=first.pk).stage == survey
+    assert page.csp_errors == []
+
+
+def drag_by_title(pg: Page, card_selector: str, target_selector: str) -> None:
+    """The same drag, grabbing the card's title (a link), the largest part of the card."""
+    title = pg.locator(f"{card_selector} .board-card-name")
+    title.scroll_into_view_if_needed()
+    box = title.bounding_box()
+    target = pg.locator(target_selector).bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    pg.mouse.move(x0, y0)
+    pg.mouse.down()
+    pg.mouse.move(x0 + 10, y0 + 10, steps=5)
+    x, y = target["x"] + target["width"] / 2, target["y"] + 20
+    pg.mouse.move(x, y, steps=20)
+    pg.mouse.move(x, y + 5, steps=5)
+    pg.mouse.up()
+
+
+def test_drag_by_the_title_updates_the_summary_line(page, org, retail, make_opportunity):  # noqa: F811
+    new, advised, survey = list(retail.stages.order_by("position"))[:3]
+    won = retail.stages.get(is_won=True)
+    first = make_opportunity(name="Máy lọc nước gia đình", amount=40_000_000)
+    second = make_opportunity(name="Máy lọc nước văn phòng", amount=20_000_000)
+    sign_in(page, "sales1")
+    page.goto("/opportunities/")
+    summary = page.get_by_test_id("board-summary")
+
+    def weighted(*cards: tuple[int, int]) -> str:
+        total = sum(amount * probability for amount, probability in cards) // 100
+        return f"{total:,}".replace(",", ".") + " ₫"
+
+    expect(summary).to_contain_text(weighted((40_000_000, new.probability), (20_000_000, new.probability)))
+    url = page.url
+
+    drag_by_title(page, f"[data-testid=card-{first.pk}]", f"#cards-{advised.pk}")
+    expect(page.locator(f"#cards-{advised.pk} [data-testid=card-{first.pk}]")).to_have_count(1)
+    expect(summary).to_contain_text(
+        weighted((40_000_000, advised.probability), (20_000_000, new.probability))
+    )
+    assert page.url == url  # the drag did not follow the title's link, and nothing was reloaded
+    first.refresh_from_db()
+    assert first.stage == advised
+
+    # The "Move to…" menu: a won deal leaves the open deals.
+    card = page.get_by_test_id(f"card-{second.pk}")
+    card.get_by_test_id("move-select").select_option(str(won.pk))
+    card.get_by_test_id("move-button").click()
+    expect(summary).to_contain_text(weighted((40_000_000, advised.probability)))
+    expect(summary).to_have_text(re.compile(r"^\s*1 "))
+
+    # A click on the title without movement still opens the deal.
+    page.get_by_test_id(f"card-{first.pk}").locator(".board-card-name").click()
+    expect(page).to_have_url(re.compile(re.escape(first.get_absolute_url()) + "$"))
     assert page.csp_errors == []
 
 

@@ -205,6 +205,9 @@ def test_move_saves_the_stage_with_history_and_answers_the_new_totals(client_as,
         "weighted": "10.000.000 ₫",
     }
     assert 'data-version="2"' in data["card"] and opp.name in data["card"]
+    # The summary line above the board comes with it (1 open deal, 40.000.000 ₫, weighted 25 %).
+    assert 'data-testid="board-summary"' in data["summary"]
+    assert "40.000.000 ₫" in data["summary"] and "10.000.000 ₫" in data["summary"]
     history = list(StageChange.objects.filter(opportunity=opp).order_by("id"))
     assert [h.to_stage for h in history] == [new, advised] and history[0].left_at is not None
 

@@ -196,8 +196,20 @@ def test_edit_rename_probability_and_add_a_stage(client_as, org, retail, make_op
 
 
 def test_the_edit_page_says_deals_keep_their_probability(client_as, retail):
+    from django.utils import translation
+    from django.utils.html import escape
+
     html = client_as("admin").get(reverse("sales:settings_pipeline_edit", args=[retail.pk])).content.decode()
-    assert "existing deals keep their probability" in html or "giữ" in html
+    source = (
+        "Stages are shown in the order of their numbers; a stage given the number of another goes before it."
+        " Changing a stage's probability applies to deals that enter it from now on: existing deals keep"
+        " their probability. A stage that has deals cannot be deleted: move its opportunities first. A"
+        " pipeline needs at least one open stage, a won stage and a lost stage."
+    )
+    with translation.override("vi"):
+        vietnamese = translation.gettext(source)
+    assert vietnamese != source  # the admin reads Vietnamese: the whole sentence, translated
+    assert escape(vietnamese) in html
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ NULLABLE_SORTS = {"follow_up", "-follow_up"}
 def lead_list(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.LEADS, Action.VIEW)
     base = access.scope(request.user, Lead, Action.VIEW)
-    filterset = LeadFilter(request.GET or None, queryset=base)
+    filterset = LeadFilter(request.GET or None, queryset=base, request=request)
     sort = request.GET.get("sort", "-created")
     context: dict[str, Any] = {
         "filter": filterset,

@@ -35,7 +35,7 @@ def get_lead(request: HttpRequest, pk: int, action: str = Action.VIEW) -> Lead:
 def filtered_leads(request: HttpRequest, action: str, params: Any) -> Any:
     """The leads matching the list's parameters for this gate action, or None when a filter is invalid."""
     base = access.scope(request.user, Lead, action)
-    filterset = LeadFilter(params or None, queryset=base)
+    filterset = LeadFilter(params or None, queryset=base, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return None
     qs = filterset.qs if filterset.is_bound else base

@@ -43,7 +43,7 @@ OPPORTUNITY_SORTS = {
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.SALES, Action.VIEW)
     base = access.scope(request.user, Opportunity, Action.VIEW)
-    filterset = OpportunityFilter(request.GET or None, queryset=base)
+    filterset = OpportunityFilter(request.GET or None, queryset=base, request=request)
     sort = request.GET.get("sort", "-created")
     query = request.GET.get("q", "").strip()[:100]
     context: dict[str, Any] = {

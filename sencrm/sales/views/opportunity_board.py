@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -80,11 +81,7 @@ def opportunity_board(request: HttpRequest) -> HttpResponse:
         filter_query=_filter_query(request.GET, pipeline),
         board_url=request.get_full_path(),
         filtered=any(filters.values()),
-        totals={
-            "count": sum(c["count"] for c in columns if not c["stage"].is_closed),
-            "amount": sum((c["amount"] for c in columns if not c["stage"].is_closed), Decimal(0)),
-            "weighted": sum((c["weighted"] for c in columns if not c["stage"].is_closed), Decimal(0)),
-        },
+        totals=open_totals((c["stage"], c["count"], c["amount"], c["weighted"]) for c in columns),
     )
     return render(request, "sales/board.html", context)
 
@@ -125,8 +122,22 @@ def board_more(request: HttpRequest) -> HttpResponse:
     )
 
 
-def column_totals(user: Any, pipeline: Pipeline, filters: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each stage's count and sums for the board's filters (one grouped query), formatted for the page."""
+def open_totals(columns: Iterable[tuple[Stage, int, Decimal, Decimal]]) -> dict[str, Any]:
+    """The board's summary line: open deals (stages not closed), their total and weighted total."""
+    totals: dict[str, Any] = {"count": 0, "amount": Decimal(0), "weighted": Decimal(0)}
+    for stage, count, amount, weighted in columns:
+        if not stage.is_closed:
+            totals["count"] += count
+            totals["amount"] += amount
+            totals["weighted"] += weighted
+    return totals
+
+
+def column_totals(
+    user: Any, pipeline: Pipeline, filters: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each stage's count and sums for the board's filters (one grouped query), formatted for the page,
+    and the summary line's open totals (unformatted, the template formats them)."""
     rows = {
         row["stage_id"]: row
         for row in selectors.board_queryset(user, pipeline, filters)
@@ -134,15 +145,18 @@ def column_totals(user: Any, pipeline: Pipeline, filters: dict[str, Any]) -> dic
         .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("probability")))
     }
     totals = {}
+    sums = []
     for stage in pipeline.stages.all():
-        row = rows.get(stage.pk, {})
+        row: dict[str, Any] = rows.get(stage.pk, {})
+        amount = row.get("total") or Decimal(0)
         weighted = ((row.get("weighted") or Decimal(0)) / 100).quantize(Decimal(1))
+        sums.append((stage, row.get("n", 0), amount, weighted))
         totals[str(stage.pk)] = {
             "count": row.get("n", 0),
-            "amount": format_money(row.get("total") or Decimal(0)),
+            "amount": format_money(amount),
             "weighted": format_money(weighted),
         }
-    return totals
+    return totals, open_totals(sums)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -253,5 +267,13 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     if filters.is_valid():
-        payload["columns"] = column_totals(request.user, pipeline, filters.filters())
+        chosen = filters.filters()
+        payload["columns"], summary = column_totals(request.user, pipeline, chosen)
+        # The summary line above the board changes with the move too (a card into a won stage leaves
+        # the open deals): the script swaps it in, as it does the card.
+        payload["summary"] = render_to_string(
+            "sales/partials/board_summary.html",
+            {"totals": summary, "filtered": any(chosen.values())},
+            request,
+        )
     return JsonResponse(payload)

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sencrm.core.phones import to_e164
 from sencrm.core.text import clean_text
 from sencrm.customers.models import Province
+from sencrm.customers.provinces import ProvinceChoiceField
 from sencrm.sales.models import WebForm
 from sencrm.sales.services.settings import DEFAULT_CONSENT
 from sencrm.sales.services.webforms import UTM_KEYS, lead_capture, rate_limited, submission_log
@@ -119,10 +120,13 @@ class PublicLeadForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40)
     email = forms.EmailField(label=_("Email"), max_length=254)
     company = forms.CharField(label=_("Company"), max_length=200)
-    province = forms.ModelChoiceField(
+    # Embedding sites may post a name rather than a code ("Nha Trang", "Bình Định"): it is placed in its
+    # 2025 province, and a name that cannot be placed is kept on the lead (never a lost lead).
+    province = ProvinceChoiceField(
         label=_("Province / city"),
         queryset=Province.objects.order_by("position", "name"),
         to_field_name="code",
+        keep_unknown=True,
     )
     interest = forms.CharField(
         label=_("What are you interested in?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -210,6 +214,10 @@ def _lead_data(form: PublicLeadForm) -> tuple[dict[str, Any], list[str], list[st
     for name in ("company", "province", "interest"):
         if name in form.fields and cleaned.get(name):
             data[name] = cleaned[name]
+    if isinstance(data.get("province"), str):  # typed, and not a province we know: kept as typed
+        with translation.override(settings.LANGUAGE_CODE):  # the CRM's language, not the visitor's
+            line = _("Province / city: %(value)s") % {"value": data.pop("province")}
+        data["interest"] = "\n".join(p for p in (data.get("interest", ""), str(line)) if p)[:4000]
     phones = [cleaned["phone"]] if cleaned.get("phone") else []
     emails = [cleaned["email"]] if cleaned.get("email") else []
     return data, phones, emails

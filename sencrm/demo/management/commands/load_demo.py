@@ -19,6 +19,17 @@ class Command(BaseCommand):
         activities = load_activities(users)
         # After customers and activities: deals are made with the demo's contacts and accounts.
         leads, opportunities = load_sales(users)
+        # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
+        from django.apps import apps
+
+        from sencrm.core.db import analyze, written_tables
+
+        tables = [
+            t
+            for label in ("customers.Contact", "customers.Account", "sales.Lead", "sales.Opportunity")
+            for t in written_tables(apps.get_model(label))
+        ]
+        analyze(list(dict.fromkeys(tables)))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} demo users (password: demo); "

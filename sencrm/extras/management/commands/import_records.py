@@ -1,5 +1,5 @@
 """python manage.py import_records contacts|accounts|leads FILE --as USERNAME [--mapping NAME]
-[--dedupe update|skip|create]
+[--dedupe update|skip|create] [--reject-warnings]
 
 Imports synchronously as that user (records owned by them, access-checked as them), prints the
 report, and exits with status 1 when rows were rejected, 2 when the import could not run at all.
@@ -35,6 +35,12 @@ class Command(BaseCommand):
             "--match", help="comma-separated keys to match duplicates on (id, phone, email, tax_code)"
         )
         parser.add_argument("--encoding", default="", help="the file's encoding (default: detected)")
+        parser.add_argument(
+            "--reject-warnings",
+            action="store_true",
+            help="reject rows with a value that cannot be placed (unknown province, bad date…) "
+            "instead of importing them with a warning",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from sencrm.users.models import User
@@ -89,6 +95,7 @@ class Command(BaseCommand):
             )
             raise CommandError(f"{' '.join(exc.messages)} Columns: {columns}", returncode=2) from exc
         job.dedupe_mode, job.match_keys, job.status = mode, keys, ImportStatus.QUEUED
+        job.reject_warnings = bool(options.get("reject_warnings"))
         job.save()
         self.stdout.write(f"Import #{job.pk}: {path.name} → {target}, as {user.username}, duplicates: {mode}")
         try:
@@ -103,12 +110,13 @@ class Command(BaseCommand):
         out.write(
             f"{job.get_status_display()}: {job.rows_read} rows read — {job.created} created, "
             f"{job.updated} updated, {job.skipped} skipped, {job.rejected} rejected"
+            + (f", {job.warned} with warnings" if job.warned else "")
             + (f" ({job.empty_rows} empty rows ignored)" if job.empty_rows else "")
         )
         if job.skip_reasons:
             out.write("Skipped: " + ", ".join(f"{k} {n}" for k, n in job.skip_reasons.items()))
         for error in job.row_errors.order_by("line")[:SHOWN_ERRORS]:
-            kind = "skipped" if error.skipped else "rejected"
+            kind = "skipped" if error.skipped else "warning" if error.warning else "rejected"
             out.write(f"  row {error.line} ({kind}): {error.message}")
         if job.rejected > SHOWN_ERRORS:
             out.write(f"  … and more: the rejected rows file is on the import's page, /imports/{job.pk}/")
