@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from sencrm.core import access
 from sencrm.extras import custom_fields
 from sencrm.extras.models import CustomField
 
@@ -41,31 +43,38 @@ def contact_header(extra: list[CustomField]) -> list[str]:
     ]
 
 
-def contact_rows(qs: models.QuerySet[Any], extra: list[CustomField]) -> Iterator[list[Any]]:
+def contact_rows(qs: models.QuerySet[Any], extra: list[CustomField], *, user: Any) -> Iterator[list[Any]]:
     qs = qs.select_related("province", "account", "customer_group", "source", "owner").prefetch_related(
         "phones", "emails", "tags"
     )
-    for c in qs.order_by("sort_key", "id").iterator(chunk_size=1000):
-        yield [
-            c.full_name,
-            "; ".join(p.number for p in c.phones.all()),
-            "; ".join(e.address for e in c.emails.all()),
-            c.street,
-            c.ward,
-            str(c.province or ""),
-            c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
-            c.get_gender_display(),
-            c.title,
-            c.account.name if c.account else "",
-            str(c.customer_group or ""),
-            c.source.code if c.source else "",
-            c.get_lifecycle_stage_display(),
-            "; ".join(t.name for t in c.tags.all()),
-            c.owner.username,
-            timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
-            c.pk,
-            *_custom(extra, c),
-        ]
+    contacts = qs.order_by("sort_key", "id").iterator(chunk_size=1000)
+    while chunk := list(islice(contacts, 1000)):
+        # An account's name only for readers who may open it (one query per chunk).
+        access.label_related(user, chunk, "account")
+        yield from (_contact_row(c, extra) for c in chunk)
+
+
+def _contact_row(c: Any, extra: list[CustomField]) -> list[Any]:
+    return [
+        c.full_name,
+        "; ".join(p.number for p in c.phones.all()),
+        "; ".join(e.address for e in c.emails.all()),
+        c.street,
+        c.ward,
+        str(c.province or ""),
+        c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
+        c.get_gender_display(),
+        c.title,
+        c.account_label,
+        str(c.customer_group or ""),
+        c.source.code if c.source else "",
+        c.get_lifecycle_stage_display(),
+        "; ".join(t.name for t in c.tags.all()),
+        c.owner.username,
+        timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
+        c.pk,
+        *_custom(extra, c),
+    ]
 
 
 def account_header(extra: list[CustomField]) -> list[str]:

@@ -107,6 +107,8 @@ def _list(
     except BadCursor:
         context["error"] = _("This page link is no longer valid. Start again from the first page.")
         return render(request, template, context, status=400)
+    if model is Contact:  # an account's name only for readers who may open it (access.related_label)
+        access.label_related(request.user, page.rows, "account")
     context["page"] = page
     return render_page_or_partial(request, template, partial, context)
 
@@ -174,6 +176,7 @@ def _detail_context(request: HttpRequest, obj: Any) -> dict[str, Any]:
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get(request, Contact, pk)
+    access.label_related(request.user, [contact], "account")
     context = _detail_context(request, contact)
     context["consents"] = {c.channel: c for c in contact.consents.all()}
     return render(request, "customers/contact_detail.html", context)
@@ -393,7 +396,7 @@ def _export(request: HttpRequest, model: type[Any], filterset_class: type[Any], 
         return HttpResponse(_("Some filters are not valid."), status=400)
     extra = custom_fields.definitions(model)
     if model is Contact:
-        header, rows = exports.contact_header(extra), exports.contact_rows(qs, extra)
+        header, rows = exports.contact_header(extra), exports.contact_rows(qs, extra, user=request.user)
     else:
         header, rows = exports.account_header(extra), exports.account_rows(qs, extra)
     filename = f"{name}-{timezone.localdate():%Y%m%d}"

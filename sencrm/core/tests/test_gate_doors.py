@@ -209,8 +209,17 @@ def test_caller_id_and_search_hide_the_name_of_an_account_the_reader_may_not_ope
     assert "Vũ Thị Gọi" in page and "Công ty Bí Mật" not in page
     found = client.get("/search/?q=vu thi goi").content.decode()
     assert "Vũ Thị Gọi" in found and "Công ty Bí Mật" not in found
+    # The contact's own list, page and export: the same rule.
+    assert "Công ty Bí Mật" not in client.get("/contacts/").content.decode()
+    assert "Công ty Bí Mật" not in client.get(f"/contacts/{contact.pk}/").content.decode()
+    export = client.get("/contacts/export/?format=csv")
+    assert export.status_code == 200
+    exported = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "Vũ Thị Gọi" in exported and "Công ty Bí Mật" not in exported
     # The account's own team sees the name.
-    assert "Công ty Bí Mật" in client_as("admin").get("/search/?q=vu thi goi").content.decode()
+    admin = client_as("admin")
+    assert "Công ty Bí Mật" in admin.get("/search/?q=vu thi goi").content.decode()
+    assert "Công ty Bí Mật" in admin.get("/contacts/").content.decode()
 
 
 def test_every_account_link_is_a_gated_link():
