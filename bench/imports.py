@@ -1,5 +1,5 @@
 """The imports benchmark: a generated CSV (or XLSX) of realistic contacts, imported the way the worker
-and the command line do it (sencrm.extras.imports), timed, with the process's peak memory.
+and the command line do it (sencrm.imports), timed, with the process's peak memory.
 
     BENCH=imports make bench                                  # 100,000 rows, SQLite in a temp directory
     BENCH=imports IMPORT_SIZE=1000000 make bench              # 1,000,000 rows: the memory target
@@ -121,7 +121,7 @@ def make_file(path: Path, size: int, *, seed: int = 2026, kind: str = "csv") -> 
 
 def import_file(path: Path, *, username: str = "manager", mode: str = "skip") -> dict[str, Any]:
     """Import as the command line does; returns the job's counts, the time and the rate."""
-    from sencrm.extras.imports import jobs, runner
+    from sencrm.imports import jobs, runner
     from sencrm.users.models import User
 
     user = User.objects.get(username=username)

@@ -14,6 +14,6 @@ urlpatterns = [
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),
-    path("", include("sencrm.extras.api.urls")),
+    path("", include("sencrm.customfields.api.urls")),
     path("docs/", ApiDocsView.as_view(), name="docs"),
 ]

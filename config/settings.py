@@ -61,11 +61,13 @@ INSTALLED_APPS = [
     "sencrm.core",
     "sencrm.users",
     "sencrm.events",
-    "sencrm.extras",
+    "sencrm.customfields",
+    "sencrm.savedviews",
+    "sencrm.imports",
     "sencrm.customers",
     "sencrm.activities",
     "sencrm.sales",
-    "sencrm.reports",
+    "sencrm.home",
     "sencrm.demo",
 ]
 

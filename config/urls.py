@@ -7,14 +7,16 @@ from sencrm.users.urls import auth_urlpatterns
 
 urlpatterns = [
     *auth_urlpatterns,
-    path("", include("sencrm.reports.urls")),
+    path("", include("sencrm.home.urls")),
     path("", include("sencrm.core.urls")),
     path("", include("sencrm.users.urls")),
     path("", include("sencrm.events.urls")),
     path("", include("sencrm.customers.urls")),
     path("", include("sencrm.activities.urls")),
     path("", include("sencrm.sales.urls")),
-    path("", include("sencrm.extras.urls")),
+    path("", include("sencrm.customfields.urls")),
+    path("", include("sencrm.savedviews.urls")),
+    path("", include("sencrm.imports.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

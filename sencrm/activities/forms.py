@@ -12,7 +12,6 @@ from sencrm.core import access
 from sencrm.core.forms import DateTimeField
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
-from sencrm.sales.models import Lead
 from sencrm.users.models import User
 
 
@@ -72,8 +71,6 @@ class ActivityForm(RecordForm):
         self.fields["owner"].required = False
         self.fields["owner"].label = _("Assigned to")
         self.fields["status"].required = False
-        # Only a lead the user may see can carry the activity (an unknown id is an invalid choice).
-        self.fields["lead"].queryset = access.scope(user, Lead, Action.VIEW)
         if self.instance.pk and not self.is_bound and self.instance.duration_seconds is not None:
             self.initial["duration_minutes"] = round(self.instance.duration_seconds / 60)
 

@@ -41,18 +41,3 @@ def upcoming(*, user: Any, limit: int = 20) -> models.QuerySet[Activity]:
         .select_related("contact", "account", "lead")
         .order_by("due_at", "id")[:limit]
     )
-
-
-def lead_follow_ups(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The user's own lead follow-ups due by the end of today, overdue ones apart (empty without the
-    right to see leads)."""
-    from sencrm.core.modules import Module
-    from sencrm.sales.selectors import follow_ups
-
-    now = now or timezone.now()
-    if not access.can(user, Module.LEADS, Action.VIEW):
-        return {"enabled": False, "overdue": [], "today": [], "now": now}
-    overdue, today = [], []
-    for lead in follow_ups(user):  # all have a next_action_at (the selector filters on it)
-        (overdue if lead.next_action_at is not None and lead.next_action_at < now else today).append(lead)
-    return {"enabled": True, "overdue": overdue, "today": today, "now": now}

@@ -18,11 +18,9 @@ from sencrm.activities import selectors, services
 from sencrm.activities.choices import Kind
 from sencrm.activities.forms import ActivityForm
 from sencrm.activities.models import Activity
-from sencrm.core import access
+from sencrm.core import access, myday
 from sencrm.core.modules import Action, Module
 from sencrm.core.record_views import add_validation_errors, call_service
-from sencrm.customers.models import Account, Contact
-from sencrm.sales.models import Lead
 
 
 def _back(request: HttpRequest, activity: Activity | None = None) -> str:
@@ -45,7 +43,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {
         "kind": request.GET.get("kind") if request.GET.get("kind") in Kind.values else Kind.TASK
     }
-    for field, model in (("contact", Contact), ("account", Account), ("lead", Lead)):
+    for field in ("contact", "account", "lead"):
+        model: Any = Activity._meta.get_field(field).related_model
         raw = request.GET.get(field, "")
         if raw.isdigit():
             initial[field] = get_object_or_404(access.scope(request.user, model, Action.VIEW), pk=int(raw)).pk
@@ -141,6 +140,6 @@ def my_day(request: HttpRequest) -> HttpResponse:
         {
             **day,
             "upcoming": selectors.upcoming(user=request.user, limit=10),
-            "lead_follow_ups": selectors.lead_follow_ups(user=request.user),
+            "panels": myday.panels(request.user),  # other modules' work for today (lead follow-ups…)
         },
     )

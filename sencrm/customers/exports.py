@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from sencrm.core import access
-from sencrm.extras import custom_fields
-from sencrm.extras.models import CustomField
+from sencrm.customfields import custom_fields
+from sencrm.customfields.models import CustomField
 
 
 def _custom(extra: list[CustomField], obj: Any) -> list[Any]:

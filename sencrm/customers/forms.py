@@ -14,7 +14,7 @@ from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.record_views import RecordForm
 from sencrm.customers.choices import ConsentChannel
 from sencrm.customers.models import Account, Contact, Tag
-from sencrm.extras import custom_fields
+from sencrm.customfields import custom_fields
 from sencrm.users.models import User
 
 

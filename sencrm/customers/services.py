@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from sencrm.core.phones import display, search_digits, to_e164
 from sencrm.core.text import clean_text, fold, name_sort_key, split_vietnamese_name
 from sencrm.customers.models import Account, Consent, Contact, Email, Phone, Tag
+from sencrm.customfields import custom_fields
 from sencrm.events.services import record_create, record_delete, record_update
-from sencrm.extras import custom_fields
 
 TEXT_FIELDS = {"full_name", "name", "ward", "street", "notes", "title", "industry", "tax_code"}
 
@@ -364,13 +364,13 @@ def customer_promote(
     )
 
 
-# --- Imports (sencrm/extras/imports): many rows at once, through the same rules ----------------------
+# --- Imports (sencrm/imports): many rows at once, through the same rules ----------------------
 # The batch writers compute these derived fields exactly as the functions above do (_derive_contact_names,
 # _refresh_search_key), gate every batch, and write one event per record.
 
 
 def _search_fields(folded: str, e164s: list[str], emails: list[str], *extra: str) -> dict[str, str]:
-    from sencrm.extras.imports.values import fast_display
+    from sencrm.imports.values import fast_display
 
     parts = [folded, *(search_digits(e) for e in e164s), *(a.lower() for a in emails), *extra]
     return {
@@ -381,7 +381,7 @@ def _search_fields(folded: str, e164s: list[str], emails: list[str], *extra: str
 
 
 def _contact_derived(values: dict[str, Any], e164s: list[str], emails: list[str]) -> dict[str, Any]:
-    from sencrm.extras.imports.values import name_keys
+    from sencrm.imports.values import name_keys
 
     # = split_vietnamese_name, name_sort_key and fold of the name (word by word, cached)
     family, middle, given, sort_key, folded = name_keys(values["full_name"])
@@ -395,15 +395,15 @@ def _contact_derived(values: dict[str, Any], e164s: list[str], emails: list[str]
 
 
 def _account_derived(values: dict[str, Any], e164s: list[str], emails: list[str]) -> dict[str, Any]:
-    from sencrm.extras.imports.values import name_keys
+    from sencrm.imports.values import name_keys
 
     folded = name_keys(values["name"])[4]
     return {"sort_key": folded, **_search_fields(folded, e164s, emails, values.get("tax_code") or "")}
 
 
 def import_kind(model: type[Contact] | type[Account]) -> Any:
-    """How contacts or accounts are written in batches (sencrm.extras.imports.bulk.Kind)."""
-    from sencrm.extras.imports.bulk import Kind
+    """How contacts or accounts are written in batches (sencrm.imports.bulk.Kind)."""
+    from sencrm.imports.bulk import Kind
 
     if model is Contact:
         return Kind(
@@ -425,10 +425,10 @@ def import_kind(model: type[Contact] | type[Account]) -> Any:
 def contacts_import_batch(
     *, actor: Any, job: Any, creates: list[Any], updates: list[Any], prepared: Any = None
 ) -> Any:
-    """Create and update a batch of imported contacts (see sencrm.extras.imports.bulk)."""
+    """Create and update a batch of imported contacts (see sencrm.imports.bulk)."""
     from sencrm.core import access
     from sencrm.core.modules import Action, Module
-    from sencrm.extras.imports.bulk import write_batch
+    from sencrm.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
     return write_batch(
@@ -442,7 +442,7 @@ def accounts_import_batch(
 ) -> Any:
     from sencrm.core import access
     from sencrm.core.modules import Action, Module
-    from sencrm.extras.imports.bulk import write_batch
+    from sencrm.imports.bulk import write_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
     return write_batch(
@@ -463,7 +463,7 @@ def customers_import_undo(
     """Undo one batch of an import: created records to the trash, updated ones back to their old values."""
     from sencrm.core import access
     from sencrm.core.modules import Action, Module
-    from sencrm.extras.imports.undo import undo_batch
+    from sencrm.imports.undo import undo_batch
 
     access.check_module(actor, Module.CUSTOMERS, Action.IMPORT)
     return undo_batch(
@@ -474,7 +474,7 @@ def customers_import_undo(
 def customer_groups_ensure(names: list[str]) -> dict[str, int]:
     """{folded name: id} of these customer groups, creating the missing ones (imports name new groups)."""
     from sencrm.customers.models import CustomerGroup
-    from sencrm.extras.imports.lookups import key
+    from sencrm.imports.lookups import key
 
     result = {}
     for name in names:
@@ -486,7 +486,7 @@ def customer_groups_ensure(names: list[str]) -> dict[str, int]:
 
 def tags_ensure(names: list[str]) -> dict[str, int]:
     """{folded name: id} of these tags, creating the missing ones."""
-    from sencrm.extras.imports.lookups import key
+    from sencrm.imports.lookups import key
 
     result = {}
     for name in names:

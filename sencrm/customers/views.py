@@ -27,9 +27,9 @@ from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter
 from sencrm.customers.forms import AccountForm, ContactForm, assignable_owners
 from sencrm.customers.models import Account, Contact
 from sencrm.customers.tasks import contacts_bulk_job
+from sencrm.customfields import custom_fields
 from sencrm.events import selectors as event_selectors
-from sencrm.extras import custom_fields
-from sencrm.extras.models import SavedView
+from sencrm.savedviews.models import SavedView
 
 PAGE_SIZE = 50
 

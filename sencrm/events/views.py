@@ -7,6 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -152,8 +153,7 @@ def event_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def user_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """History of a user account (role, teams, activation, their own settings), for administrators."""
-    from sencrm.users.models import User
-
+    User = get_user_model()  # noqa: N806 - events never import sencrm.users (docs/decisions.md)
     access.check_module(request.user, "admin", Action.VIEW)
     account = get_object_or_404(User, pk=pk)
     try:

@@ -8,6 +8,14 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from sencrm.sales import callers, consumers, labels, search, tasks  # noqa: F401  (caller ID, scoring, search, jobs)
+        from sencrm.sales import (  # noqa: F401  (caller ID, scoring, home widgets, search, My day, jobs)
+            callers,
+            consumers,
+            dashboard,
+            labels,
+            myday,
+            search,
+            tasks,
+        )
 
         labels.register()  # how sales events and their doors (web forms, conversions) read in history

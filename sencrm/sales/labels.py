@@ -22,7 +22,7 @@ def _duration(seconds: int | None) -> str:
 
 
 def lead_label(event: Event) -> str | None:
-    from sencrm.extras.imports.labels import import_label
+    from sencrm.imports.labels import import_label
 
     imported = import_label(event)
     if imported:

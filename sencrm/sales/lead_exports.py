@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from sencrm.extras import custom_fields
-from sencrm.extras.models import CustomField
+from sencrm.customfields import custom_fields
+from sencrm.customfields.models import CustomField
 
 
 def _when(value: Any) -> str:

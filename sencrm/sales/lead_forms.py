@@ -19,7 +19,7 @@ from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.phones import to_e164
 from sencrm.core.record_views import RecordForm
 from sencrm.customers.services import normalise_emails, normalise_phones
-from sencrm.extras import custom_fields
+from sencrm.customfields import custom_fields
 from sencrm.sales.choices import EDITABLE_LEAD_STATUSES, LeadStatus
 from sencrm.sales.models import MAX_AMOUNT, Lead, Pipeline
 from sencrm.users.models import Team, User

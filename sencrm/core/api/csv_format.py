@@ -136,7 +136,7 @@ def export_queryset(request: Request, view: Any, queryset: models.QuerySet[Any])
 def _custom_field_keys(model: type[models.Model]) -> list[str]:
     if not any(f.name == "custom_field_data" for f in model._meta.get_fields()):
         return []
-    custom_field = apps.get_model("extras", "CustomField")
+    custom_field = apps.get_model("customfields", "CustomField")
     return list(
         custom_field.objects.filter(content_type=ContentType.objects.get_for_model(model))
         .order_by("position", "id")

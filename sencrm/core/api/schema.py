@@ -16,13 +16,18 @@ from typing import Any
 from django.utils import translation
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc, get_view_model
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.settings import api_settings
 
 from sencrm.core.api.csv_format import CSV_FORMAT, CSV_MEDIA_TYPE
 from sencrm.core.api.errors import ApiErrorSerializer
 
 JSON = "application/json"
+
+# `?search=` of the customer-like lists (contacts, accounts, leads): shared by their modules' views.
+SEARCH = OpenApiParameter(
+    "search", str, description="Accent-insensitive text, or a phone number in any format."
+)
 
 ERRORS = {
     "400": "Bad input: `message` and the messages per field in `errors` (a body, a filter, `ordering`, "

@@ -73,10 +73,10 @@ def records(org, make_contact, no_dns):
     """One record of every kind, owned by sales1 (so both users see them), and their ids by path."""
     from sencrm.activities import services as activity_services
     from sencrm.customers import services as customer_services
+    from sencrm.customfields.services import custom_field_save, customizable_types
     from sencrm.events.models import Event
     from sencrm.events.webhooks import services as webhook_services
     from sencrm.events.webhooks.delivery import deliveries_create
-    from sencrm.extras.services import custom_field_save, customizable_types
     from sencrm.sales import services as sales_services
     from sencrm.sales.models import Pipeline, Stage
 

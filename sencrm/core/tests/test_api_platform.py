@@ -145,7 +145,7 @@ def test_a_write_never_answers_csv(org):
 
 
 def test_contacts_as_csv_with_the_same_filters_and_scope(org, make_contact):
-    from sencrm.extras.services import custom_field_save, customizable_types
+    from sencrm.customfields.services import custom_field_save, customizable_types
 
     custom_field_save(
         actor=org["admin"], content_type=customizable_types()[0], key="nganh", label="Ngành", type="text"

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from sencrm.core import access, callers
 from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
+from sencrm.core.api.schema import SEARCH
 from sencrm.core.modules import Action
 from sencrm.core.phones import to_e164
 from sencrm.customers import merge, selectors, services
@@ -30,10 +31,6 @@ from sencrm.customers.api.serializers import (
 from sencrm.customers.filters import AccountFilter, ContactFilter
 from sencrm.customers.models import Account, Contact, Phone
 from sencrm.events.models import Event
-
-SEARCH = OpenApiParameter(
-    "search", str, description="Accent-insensitive text, or a phone number in any format."
-)
 
 
 def _children(data: dict[str, Any]) -> dict[str, Any]:

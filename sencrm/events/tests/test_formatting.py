@@ -178,7 +178,7 @@ def test_system_doors_are_named_in_words(org):
 
 @pytest.mark.django_db
 def test_an_import_is_named_by_its_file(org):
-    from sencrm.extras.models import ImportJob
+    from sencrm.imports.models import ImportJob
 
     job = ImportJob.objects.create(created_by=org["sales1"], file_name="khach-hang.xlsx", target="contacts")
     event = Event(type="contact.created", actor=org["sales1"], actor_label=job.actor_label, subject_id=1)

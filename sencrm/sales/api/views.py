@@ -26,9 +26,9 @@ from sencrm.core import access
 from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.api.pagination import RecordCursorPagination
+from sencrm.core.api.schema import SEARCH
 from sencrm.core.modules import Action, Module
-from sencrm.customers.api.views import SEARCH
-from sencrm.extras import custom_fields
+from sencrm.customfields import custom_fields
 from sencrm.sales import selectors, services
 from sencrm.sales.api.serializers import (
     ApiErrorSerializer,

@@ -1,4 +1,4 @@
-"""Imported leads (sencrm/extras/imports): batches through the same rules as lead_create/lead_update —
+"""Imported leads (sencrm/imports): batches through the same rules as lead_create/lead_update —
 derived fields as `_write_children` computes them, the access gate, one event per lead."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sencrm.sales.models import Lead, LeadEmail, LeadPhone
 
 
 def _lead_derived(values: dict[str, Any], e164s: list[str], emails: list[str]) -> dict[str, Any]:
-    from sencrm.extras.imports.values import fast_display, name_keys
+    from sencrm.imports.values import fast_display, name_keys
 
     _family, _middle, _given, sort_key, folded = name_keys(values["full_name"])
     parts = [folded, fold(values.get("company") or ""), *(search_digits(e) for e in e164s)]
@@ -35,8 +35,8 @@ def _refuse(values: dict[str, Any]) -> str | None:
 
 
 def import_kind() -> Any:
-    """How leads are written in batches (sencrm.extras.imports.bulk.Kind)."""
-    from sencrm.extras.imports.bulk import Kind
+    """How leads are written in batches (sencrm.imports.bulk.Kind)."""
+    from sencrm.imports.bulk import Kind
 
     return Kind(
         Lead,
@@ -54,8 +54,8 @@ def import_kind() -> Any:
 def leads_import_batch(
     *, actor: Any, job: Any, creates: list[Any], updates: list[Any], prepared: Any = None
 ) -> Any:
-    """Create and update a batch of imported leads (see sencrm.extras.imports.bulk)."""
-    from sencrm.extras.imports.bulk import write_batch
+    """Create and update a batch of imported leads (see sencrm.imports.bulk)."""
+    from sencrm.imports.bulk import write_batch
 
     access.check_module(actor, Module.LEADS, Action.IMPORT)
     return write_batch(
@@ -67,7 +67,7 @@ def leads_import_batch(
 def leads_import_undo(
     *, actor: Any, job: Any, created_ids: list[int], updated: dict[str, Any], versions: dict[int, int]
 ) -> Any:
-    from sencrm.extras.imports.undo import undo_batch
+    from sencrm.imports.undo import undo_batch
 
     access.check_module(actor, Module.LEADS, Action.IMPORT)
     return undo_batch(

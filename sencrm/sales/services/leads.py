@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from sencrm.core.phones import display, search_digits
 from sencrm.core.text import clean_text, fold, name_sort_key
 from sencrm.customers.services import normalise_emails, normalise_phones
+from sencrm.customfields import custom_fields
 from sencrm.events.services import record_create, record_delete, record_update
-from sencrm.extras import custom_fields
 from sencrm.sales.choices import LeadStatus
 from sencrm.sales.models import Lead, LeadEmail, LeadPhone, RoundRobinState
 

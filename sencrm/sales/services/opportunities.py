@@ -15,8 +15,8 @@ from sencrm.core.modules import Action
 from sencrm.core.text import clean_text, fold
 from sencrm.customers.choices import LifecycleStage
 from sencrm.customers.services import customer_promote
+from sencrm.customfields import custom_fields
 from sencrm.events.services import event_emit, record_create, record_delete, record_update
-from sencrm.extras import custom_fields
 from sencrm.sales.choices import OpportunityStatus
 from sencrm.sales.models import Opportunity, Pipeline, Stage, StageChange
 

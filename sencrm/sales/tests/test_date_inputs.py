@@ -132,8 +132,8 @@ def test_a_custom_date_field_shows_its_stored_value_day_first(org):
     from django.contrib.contenttypes.models import ContentType
 
     from sencrm.customers.models import Contact
-    from sencrm.extras import custom_fields
-    from sencrm.extras.models import CustomField
+    from sencrm.customfields import custom_fields
+    from sencrm.customfields.models import CustomField
 
     CustomField.objects.create(
         content_type=ContentType.objects.get_for_model(Contact),

@@ -844,7 +844,7 @@ def test_refused_writes_change_nothing(client_as, org, make_lead, retail, userna
 def test_custom_fields_on_leads(client_as, org, pipelines):
     from django.contrib.contenttypes.models import ContentType
 
-    from sencrm.extras.services import custom_field_save
+    from sencrm.customfields.services import custom_field_save
 
     custom_field_save(
         actor=org["admin"],

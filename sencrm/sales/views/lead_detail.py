@@ -19,8 +19,8 @@ from sencrm.core import access
 from sencrm.core.modules import Action, Module
 from sencrm.core.record_views import call_service
 from sencrm.customers.choices import ConsentChannel
+from sencrm.customfields import custom_fields
 from sencrm.events import selectors as event_selectors
-from sencrm.extras import custom_fields
 from sencrm.sales import selectors, services
 from sencrm.sales.lead_forms import AssignForm, FollowUpForm, StatusForm
 from sencrm.sales.models import Lead

@@ -17,12 +17,12 @@ from sencrm.core.export import csv_response, xlsx_response
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
-from sencrm.extras import custom_fields
-from sencrm.extras.models import SavedView
+from sencrm.customfields import custom_fields
 from sencrm.sales import lead_exports, selectors
 from sencrm.sales.filters import LEAD_SORTS, LeadFilter
 from sencrm.sales.models import Lead
 from sencrm.sales.views.leads import filtered_leads
+from sencrm.savedviews.models import SavedView
 
 PAGE_SIZE = 50
 TEMPLATE = "sales/lead_list.html"

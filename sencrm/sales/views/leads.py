@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
-from sencrm.extras import custom_fields
+from sencrm.customfields import custom_fields
 from sencrm.sales import selectors
 from sencrm.sales.filters import LeadFilter
 from sencrm.sales.models import Lead

@@ -1,8 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from sencrm.extras.api import views
-
-router = SimpleRouter()
-router.register("custom-fields", views.CustomFieldViewSet, basename="custom-field")
-
-urlpatterns = router.urls
