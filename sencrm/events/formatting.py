@@ -23,10 +23,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sencrm.core import access
 from sencrm.core.money import format_money
 
 EMPTY = "—"
-NOT_VISIBLE = gettext_lazy("(not visible to you)")
+NOT_VISIBLE = access.NOT_VISIBLE  # the gate's one rule for names (access.related_label)
 
 # Exact event type → label ("opportunity.stage_changed" → "Cơ hội chuyển giai đoạn"); each app adds
 # its own, the event log's own (webhooks) are here. Record types' life cycle needs none (_VERBS).

@@ -63,11 +63,7 @@ def hide_unseen(user: Any, events: list[Event]) -> list[Event]:
             old, new = (event.data.get("changes", {}).get(name) or [None, None])[:2]
             wanted.setdefault(related, set()).update(v for v in (old, new) if isinstance(v, int))
             found.append((event, name, related, old, new))
-    visible = {
-        related: set(access.scope(user, related, Action.VIEW).filter(pk__in=ids).values_list("pk", flat=True))
-        for related, ids in wanted.items()
-        if ids
-    }
+    visible = {related: access.visible_pks(user, related, ids) for related, ids in wanted.items() if ids}
     for event, name, related, old, new in found:
         seen = visible.get(related, set())
         hide = (isinstance(old, int) and old not in seen, isinstance(new, int) and new not in seen)
