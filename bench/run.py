@@ -4,6 +4,7 @@
     SIZE=1000000 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/sencrm_bench make bench
     BENCH=sales make bench                        # one benchmark only: customers or sales
     BENCH=imports make bench                      # 100,000-row file import (bench/imports.py)
+    BENCH=http DATABASE_URL=… make bench          # the API through a real server (bench/workload.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -180,6 +181,13 @@ def run_imports_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "imports.py")], check=True)  # noqa: S603
 
 
+def run_http_benchmark() -> None:
+    """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "workload.py")], check=True)  # noqa: S603
+
+
 def main() -> None:
     size = int(os.environ.get("SIZE") or 100_000)
     requests = int(os.environ.get("REQUESTS") or 200)
@@ -189,10 +197,13 @@ def main() -> None:
     if only == "imports":  # bench/imports.py: a generated file imported, in a process of its own
         run_imports_benchmark()
         return
+    if only == "http":  # bench/workload.py: its own database and a real server
+        run_http_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
-        raise SystemExit(f"BENCH must be all, {' or '.join(BENCHMARKS)}.")
+        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports or http.")
     selected = BENCHMARKS if only == "all" else (only,)
 
     reuse = os.environ.get("BENCH_REUSE") == "1"
@@ -311,3 +322,4 @@ if __name__ == "__main__":
     main()
     if (os.environ.get("BENCH") or "all") == "all":
         run_imports_benchmark()
+        run_http_benchmark()

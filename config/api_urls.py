@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("sencrm.customers.api.urls")),
     path("", include("sencrm.activities.api.urls")),
     path("", include("sencrm.sales.api.urls")),
+    path("", include("sencrm.catalog.api.urls")),
+    path("", include("sencrm.commerce.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "sencrm.activities",
     "sencrm.sales",
     "sencrm.home",
+    "sencrm.catalog",
+    "sencrm.commerce",
+    "sencrm.documents",
     "sencrm.demo",
 ]
 
@@ -268,6 +271,35 @@ WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
 # Imports: the largest file accepted, and the largest an XLSX may unpack to (zip bombs).
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 100)
 IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 4096)
+
+
+def _vat_reduction() -> dict[str, object] | None:
+    """Vietnam's temporary VAT reduction: products marked reducible pay `to_rate` instead of `from_rate`
+    on documents dated from `start` to `end` (both included). Decree 174/2025/NĐ-CP: 10 % → 8 % from
+    01/07/2025 to 31/12/2026. Env: VAT_REDUCTION="2025-07-01,2026-12-31,10,8", or "off"."""
+    from datetime import date
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    value = (env_str("VAT_REDUCTION") or "2025-07-01,2026-12-31,10,8").strip()
+    if value.lower() in {"off", "none", "0"}:
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    try:
+        start, end, from_rate, to_rate = parts
+        reduction = {"start": date.fromisoformat(start), "end": date.fromisoformat(end)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"VAT_REDUCTION must look like 2025-07-01,2026-12-31,10,8 or off, not {value!r}"
+        ) from exc
+    if reduction["start"] > reduction["end"] or not {from_rate, to_rate} <= {"0", "5", "8", "10"}:
+        raise ImproperlyConfigured(
+            f"VAT_REDUCTION: start after end, or a rate other than 0, 5, 8, 10: {value!r}"
+        )
+    return {**reduction, "from_rate": from_rate, "to_rate": to_rate}
+
+
+VAT_REDUCTION = _vat_reduction()
 
 # Outgoing webhooks: targets must be public addresses, except the hosts listed here (comma-separated
 # host names or IP addresses, e.g. an ERP on the company's own network).

@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("sencrm.customfields.urls")),
     path("", include("sencrm.savedviews.urls")),
     path("", include("sencrm.imports.urls")),
+    path("", include("sencrm.catalog.urls")),
+    path("", include("sencrm.documents.urls")),
+    path("", include("sencrm.commerce.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

@@ -12,6 +12,8 @@ apt_install() {  # apt-get install when a system package is missing (machines ru
 }
 
 command -v msgfmt >/dev/null || apt_install gettext
+# WeasyPrint (PDFs) needs Pango from Debian; the font itself comes from uv.lock (fontpkg-be-vietnam-pro)
+dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || apt_install libpango-1.0-0 libpangoft2-1.0-0
 if [ "${SETUP_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   echo "==> installing Debian's Chromium for the browser tests"
   apt_install chromium

@@ -1,11 +1,17 @@
-"""The few places where SQLite and PostgreSQL need different SQL; everything else is portable."""
+"""The few places where SQLite and PostgreSQL need different SQL; everything else is portable.
+
+Also the one module that leans on what a database library does not document (see `on_commit_once`):
+sencrm/core/tests/test_db.py fails the day that changes, and nothing else in the project reaches for it.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, Q
 
 
@@ -48,3 +54,35 @@ def analyze(tables: list[str]) -> None:
             cursor.execute(f"ANALYZE {quoted}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA optimize")
+
+
+def on_commit_once(func: Callable[[], None]) -> None:
+    """`transaction.on_commit(func)`, unless `func` already waits for this transaction's commit.
+
+    Every write emits an event and wakes the event consumers after commit; a transaction that writes a
+    thousand records must queue one wake-up, not a thousand. Django has no public way to ask what
+    waits for the commit, so this reads `connection.run_on_commit` (undocumented: a list of
+    (savepoint ids, callable, robust) that Django empties on commit and trims on rollback, so a
+    callable in it is sure to run, or to be dropped with the transaction). It is the project's only
+    use of it; test_db.py checks the shape and fails if a Django upgrade changes it.
+    Outside a transaction (autocommit) `func` runs at once, as `on_commit` does."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is func for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(func)
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """PostgreSQL: rows in COPY's text format, adapted as `cursor.copy().write_row()` adapts them,
+    ready to be sent later (or from another thread) with `copy.write(data)`. Uses psycopg's public
+    `Copy` with a `FileWriter` (formatting without a COPY in progress); no query is sent."""
+    from psycopg import Copy
+    from psycopg.copy import FileWriter
+
+    connection.ensure_connection()
+    buffer = io.BytesIO()
+    raw: Any = connection.connection
+    with raw.cursor() as cursor, Copy(cursor, binary=False, writer=FileWriter(buffer)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return buffer.getvalue()

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core import access
-from sencrm.core.modules import Action
 
 if TYPE_CHECKING:
     from sencrm.core.access import AccessUser
@@ -24,9 +23,6 @@ class RecordQuerySet(models.QuerySet[R]):
 
     def in_trash(self) -> RecordQuerySet[R]:
         return self.filter(deleted_at__isnull=False)
-
-    def visible_to(self, user: Any, action: str = Action.VIEW) -> models.QuerySet[R]:
-        return access.scope(user, self, action)
 
 
 class AliveManager(models.Manager[R]):
@@ -124,3 +120,45 @@ class Record(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class NumberSequence(models.Model):
+    """How one kind of document is numbered: prefix, padding, pattern and whether it restarts each year.
+
+    Optional: a kind without a row uses its default (sencrm/core/numbering.py: DEFAULT_FORMATS).
+    """
+
+    kind = models.CharField(_("document type"), max_length=30, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=20, blank=True)
+    padding = models.PositiveSmallIntegerField(_("digits"), default=5)
+    yearly_reset = models.BooleanField(_("restart each year"), default=True)
+    pattern = models.CharField(_("pattern"), max_length=60, default="{prefix}-{year}-{number}")
+
+    class Meta:
+        verbose_name = _("document numbering")
+        verbose_name_plural = _("document numberings")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.pattern}"
+
+
+class NumberCounter(models.Model):
+    """The last number given to a kind of document in a year (0: a sequence that never restarts).
+
+    Only sencrm/core/numbering.py writes it, inside the transaction that creates the document, so a
+    rolled-back document gives its number back.
+    """
+
+    kind = models.CharField(_("document type"), max_length=30)
+    year = models.PositiveIntegerField(_("year"))
+    last_number = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("document number counter")
+        verbose_name_plural = _("document number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="%(app_label)s_%(class)s_unique_kind_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_number}"

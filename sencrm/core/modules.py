@@ -11,6 +11,7 @@ class Module(models.TextChoices):
     LEADS = "leads", _("Leads")
     SALES = "sales", _("Opportunities")
     ACTIVITIES = "activities", _("Activities")
+    CATALOG = "catalog", _("Products and price lists")
     COMMERCE = "commerce", _("Quotes, orders and contracts")
     MARKETING = "marketing", _("Marketing")
     SUPPORT = "support", _("Customer care")

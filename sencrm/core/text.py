@@ -19,6 +19,11 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+def text_lines(value: str | None) -> list[str]:
+    """The non-empty lines of a text box (one phone or address a line), each cleaned like `clean_text`."""
+    return [line for line in (clean_text(raw) for raw in (value or "").splitlines()) if line]
+
+
 def fold(value: str | None) -> str:
     """The search key: NFD, combining marks removed, đ/Đ → d, casefolded.
 

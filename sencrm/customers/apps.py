@@ -8,4 +8,6 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from sencrm.customers import search, tasks  # noqa: F401  (search provider, background jobs)
+        from sencrm.customers import derived, search, tasks  # noqa: F401  (search provider, background jobs)
+
+        derived.register()  # contacts' and accounts' children and derived fields, for the spine

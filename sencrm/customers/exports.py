@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from sencrm.core import access
+from sencrm.core.record_views import phone_email_cells
 from sencrm.customfields import custom_fields
 from sencrm.customfields.models import CustomField
 
@@ -57,8 +58,7 @@ def contact_rows(qs: models.QuerySet[Any], extra: list[CustomField], *, user: An
 def _contact_row(c: Any, extra: list[CustomField]) -> list[Any]:
     return [
         c.full_name,
-        "; ".join(p.number for p in c.phones.all()),
-        "; ".join(e.address for e in c.emails.all()),
+        *phone_email_cells(c),
         c.street,
         c.ward,
         str(c.province or ""),
@@ -107,8 +107,7 @@ def account_rows(qs: models.QuerySet[Any], extra: list[CustomField]) -> Iterator
             a.name,
             a.tax_code,
             a.industry,
-            "; ".join(p.number for p in a.phones.all()),
-            "; ".join(e.address for e in a.emails.all()),
+            *phone_email_cells(a),
             a.website,
             a.street,
             a.ward,

@@ -1,21 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from sencrm.core import access
-from sencrm.core.forms import DateField, DateInput
-from sencrm.core.modules import Action, Module, Scope
+from sencrm.core.forms import DateField, DateInput, EmailsField, PhonesField
+from sencrm.core.modules import Action, Module
 from sencrm.core.record_views import RecordForm
+from sencrm.customers import provinces
 from sencrm.customers.choices import ConsentChannel
-from sencrm.customers.models import Account, Contact, Tag
+from sencrm.customers.models import Account, Contact, Province, Tag
 from sencrm.customfields import custom_fields
-from sencrm.users.models import User
 
 
 class AccountAutocomplete(forms.Widget):
@@ -47,59 +48,120 @@ CONSENT = pgettext_lazy("form section", "Consent to receive information")
 NOTES = pgettext_lazy("form section", "Notes")
 
 
-def assignable_owners(user: Any, action: str) -> Any:
-    """Users the current user may hand a customer to: themself, their teams' members, or anyone."""
-    level = access.scope_level(user, Module.CUSTOMERS, action)
-    users = User.objects.filter(is_active=True)
-    if level == Scope.ALL:
-        return users
-    if level == Scope.TEAM:
-        return users.filter(Q(pk=user.pk) | Q(pk__in=user.teammate_ids()))
-    return users.filter(pk=user.pk)
+class ProvinceInput(forms.TextInput):
+    """The province as a text box: whatever people write (a 2025 province, one from before the 2025
+    merger, a city, a former district), with suggestions from `customers:province_suggestions` that say
+    which 2025 province each name is saved as (static/js/provinces.js)."""
+
+    template_name = "customers/widgets/province_input.html"
+
+    class Media:
+        js = ["js/provinces.js"]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["url"] = reverse("customers:province_suggestions")
+        return context
+
+
+class ProvinceField(provinces.ProvinceChoiceField):
+    """A record's province, typed: resolved to the 2025 province by `customers.provinces` (as the
+    import, the API and the list filters do); a name it cannot place is a form error saying how to
+    write it. The stored value is the 2025 province, as before."""
+
+    widget = ProvinceInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["to_field_name"] = "code"  # never a database id: "1" is not a province
+        kwargs.setdefault("queryset", Province.objects.all())
+        kwargs.setdefault(
+            "help_text",
+            _("A province of 2025, one from before 2025 or a city (e.g. Bình Dương, Nha Trang)."),
+        )
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Province):
+            return value.name
+        if isinstance(value, int):  # the record's own province (an id from the instance), by name
+            return Province.objects.filter(pk=value).values_list("name", flat=True).first() or ""
+        return value  # as typed
+
+
+@dataclass(frozen=True)
+class ProvinceSuggestion:
+    value: str  # what goes into the box
+    province: str  # the 2025 province it is saved as
+
+
+_KIND_ORDER = {"province": 0, "short": 1, "city": 2, "district": 3, "historic": 4}
+
+
+@lru_cache(maxsize=1)
+def _alias_keys() -> tuple[tuple[str, str, str], ...]:
+    """(folded name, name, 2025 code) of every name in the data file, old provinces first."""
+    aliases = sorted(provinces.read_aliases(), key=lambda a: (_KIND_ORDER.get(a.kind, 9), a.line))
+    return tuple((provinces.key(a.name), a.name, a.code) for a in aliases)
+
+
+def province_suggestions(query: str, limit: int = 10) -> list[ProvinceSuggestion]:
+    """What the province box suggests for `query`, accent-insensitive: first what the text itself is
+    saved as when it can be placed ("Q1" → TP. Hồ Chí Minh), then the 2025 provinces, old provinces,
+    cities and districts whose name (or one of its words) starts with it. An empty query lists the
+    2025 provinces."""
+    names = dict(Province.objects.values_list("code", "name"))
+    folded = provinces.key(query[: provinces.MAX_INPUT])
+    if not folded:
+        return [ProvinceSuggestion(name, name) for name in names.values()]
+    first: list[ProvinceSuggestion] = []
+    found: dict[str, ProvinceSuggestion] = {}
+    candidates = [(provinces.key(name), name, code) for code, name in names.items()]
+    for key, name, code in [*candidates, *_alias_keys()]:
+        if code not in names or key in found:
+            continue
+        if key == folded:
+            first = [ProvinceSuggestion(name, names[code])]
+            found[key] = first[0]
+        elif len(found) < limit and (key.startswith(folded) or f" {folded}" in key):
+            found[key] = ProvinceSuggestion(name, names[code])
+    if not first:
+        resolved = provinces.province_resolve(query)
+        if resolved is not None:
+            first = [ProvinceSuggestion(" ".join(query.split())[:80], resolved.name)]
+    return [*first, *(s for s in found.values() if s not in first)][:limit]
 
 
 class CustomerForm(RecordForm):
-    phones = forms.CharField(
-        label=_("Phones"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One number per line, in any format (0912 345 678, +84…)."),
-    )
-    emails = forms.CharField(
-        label=_("Emails"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One address per line."),
-    )
+    owner_module = Module.CUSTOMERS
+    phones = PhonesField()
+    emails = EmailsField()
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.user = user
         self.fields["version"].required = bool(self.instance.pk)
-        action = Action.EDIT if self.instance.pk else Action.CREATE
-        self.fields["owner"].queryset = assignable_owners(user, action)
-        self.fields["owner"].required = False
         if self.instance.pk and not self.is_bound:
-            self.initial["phones"] = "\n".join(p.number for p in self.instance.phones.all())
-            self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
-        elif not self.instance.pk:
-            self.initial.setdefault("owner", user.pk)
+            self.initial["phones"] = [p.number for p in self.instance.phones.all()]
+            self.initial["emails"] = [e.address for e in self.instance.emails.all()]
         self.custom_names = custom_fields.add_form_fields(
             self, self._meta.model, self.instance.custom_field_data if self.instance.pk else {}
         )
 
-    def custom_field_values(self) -> dict[str, Any]:
-        return custom_fields.from_form(self, self.custom_names)
-
     def phone_list(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data.get("phones", "").splitlines() if line.strip()][
-            :20
-        ]
+        phones: list[str] = self.cleaned_data.get("phones") or []
+        return phones
 
     def email_list(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data.get("emails", "").splitlines() if line.strip()][
-            :20
-        ]
+        emails: list[str] = self.cleaned_data.get("emails") or []
+        return emails
+
+    def record_changes(self) -> dict[str, Any]:
+        changes = super().record_changes()
+        changes["custom_field_data"] = custom_fields.from_form(self, self.custom_names)
+        return changes
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"phones": self.phone_list(), "emails": self.email_list()}
 
 
 class ContactForm(CustomerForm):
@@ -133,7 +195,7 @@ class ContactForm(CustomerForm):
             "owner",
             "notes",
         ]
-        field_classes = {"date_of_birth": DateField}
+        field_classes = {"date_of_birth": DateField, "province": ProvinceField}
         widgets = {
             "date_of_birth": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -156,8 +218,10 @@ class ContactForm(CustomerForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["account"].queryset = access.scope(user, Account, Action.VIEW).order_by("sort_key")
-        self.fields["tags"].queryset = Tag.objects.all()
+        account: Any = self.fields["account"]
+        account.queryset = access.scope(user, Account, Action.VIEW).order_by("sort_key")
+        tags: Any = self.fields["tags"]
+        tags.queryset = Tag.objects.all()
         if self.instance.pk and not self.is_bound:
             for consent in self.instance.consents.all():
                 self.initial[f"consent_{consent.channel}"] = consent.granted
@@ -171,11 +235,12 @@ class ContactForm(CustomerForm):
 
     def record_changes(self) -> dict[str, Any]:
         changes = super().record_changes()
-        changes["custom_field_data"] = self.custom_field_values()
         changes.pop("tags", None)  # many-to-many: written by the service
-        if not changes.get("owner"):
-            changes.pop("owner", None)
         return changes
+
+    def service_kwargs(self) -> dict[str, Any]:
+        tags = list(self.cleaned_data.get("tags") or [])
+        return {**super().service_kwargs(), "tags": tags, "consents": self.consents()}
 
 
 class AccountForm(CustomerForm):
@@ -197,6 +262,7 @@ class AccountForm(CustomerForm):
             "owner",
             "notes",
         ]
+        field_classes = {"province": ProvinceField}
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     sections = [
@@ -210,10 +276,3 @@ class AccountForm(CustomerForm):
         ("classification", CLASSIFICATION, ["lifecycle_stage", "source", "customer_group", "owner"]),
         ("notes", NOTES, ["notes"]),
     ]
-
-    def record_changes(self) -> dict[str, Any]:
-        changes = super().record_changes()
-        changes["custom_field_data"] = self.custom_field_values()
-        if not changes.get("owner"):
-            changes.pop("owner", None)
-        return changes

@@ -1,20 +1,34 @@
-"""Merging two contacts: the survivor keeps everything of both, in one transaction, on the timeline."""
+"""Merging two contacts: the survivor keeps everything of both, in one transaction, on the timeline.
+
+Every change goes through the write path, so each is on a history:
+- the survivor gains the loser's missing fields, phones, emails, tags, consents and custom field values
+  through `contact_update` (one `contact.updated` event);
+- every record that points at the loser (activities, opportunities, leads… found from the models'
+  metadata, so a module added later is covered) is re-pointed through `record_update` (one event each);
+- the loser hands its phones, emails, tags and consents over (`contact_update`, its own history keeps
+  them), is marked merged into the survivor and goes to the trash through `record_delete`;
+- `contact.merged` on the survivor lists what was added and moved, with counts and ids, and
+  `contact.merged_away` hands the loser's journey to the survivor: its past events are never rewritten,
+  the survivor's timeline reads them through that event (docs/decisions.md, "Merge and conversion hand a
+  journey over").
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sencrm.core import access
+from sencrm.core.models import Record
 from sencrm.core.modules import Action
+from sencrm.customers.consents import consents_carried
 from sencrm.customers.models import Consent, Contact, Email, Phone
-from sencrm.events.models import Event
-from sencrm.events.services import event_emit, record_update
+from sencrm.customers.services import contact_update
+from sencrm.customfields import custom_fields
+from sencrm.events.services import event_emit, record_delete, record_update
 
 # Fields an empty survivor takes from the loser.
 FILLABLE = [
@@ -29,10 +43,29 @@ FILLABLE = [
     "source",
     "notes",
 ]
+# The loser's own child rows: handed to the survivor by `contact_update`, not re-pointed.
+CHILD_ROWS = (Phone, Email, Consent)
+EMPTY: tuple[Any, ...] = (None, "", [])
+
+
+def _custom_values(survivor: Contact, loser: Contact) -> dict[str, Any]:
+    """The loser's custom field values for the fields the survivor has no value in (fields that still
+    exist, with values they still accept; anything else stays on the loser, in the trash)."""
+    taken = {}
+    for field in custom_fields.definitions(Contact):
+        value = loser.custom_field_data.get(field.key)
+        if value in EMPTY or survivor.custom_field_data.get(field.key) not in EMPTY:
+            continue
+        try:
+            taken[field.key] = custom_fields.clean_value(field, value)
+        except ValidationError:
+            continue
+    return taken
 
 
 def merge_preview(survivor: Contact, loser: Contact) -> dict[str, Any]:
-    """What the merge would do: fields the survivor gains, phones/emails it adds, counts it moves."""
+    """What the merge would do: fields the survivor gains, phones/emails it adds, and the consents, tags
+    and custom field values it takes."""
     filled = {
         name: getattr(loser, name)
         for name in FILLABLE
@@ -40,21 +73,31 @@ def merge_preview(survivor: Contact, loser: Contact) -> dict[str, Any]:
     }
     have_phones = set(survivor.phones.values_list("e164", flat=True))
     have_emails = set(survivor.emails.values_list("address_key", flat=True))
+    have_tags = set(survivor.tags.values_list("pk", flat=True))
     return {
         "filled": filled,
         "phones": [p for p in loser.phones.all() if p.e164 not in have_phones],
         "emails": [e for e in loser.emails.all() if e.address_key not in have_emails],
+        "consents": consents_carried(loser, survivor, newer_wins=True),
+        "tags": [t for t in loser.tags.all() if t.pk not in have_tags],
+        "custom_fields": _custom_values(survivor, loser),
     }
 
 
-def _repoint_related(survivor: Contact, loser: Contact) -> dict[str, int]:
-    """Every other row that points at the loser points at the survivor (found from the models' metadata,
-    so a module added later is covered without changing this function)."""
-    moved: dict[str, int] = {}
+def _repoint_related(survivor: Contact, loser: Contact, *, actor: Any) -> dict[str, Any]:
+    """Every other row that points at the loser points at the survivor: {model label: {count, ids}}.
+
+    Records (activities, opportunities, leads…) go through `record_update`, so each move is an event on
+    the record's history and the survivor's journey; `system=True`: the merge is a rule applied to them,
+    not the actor editing each (a colleague's call on the duplicate moves too). Rows without a history
+    of their own (the through rows of a many-to-many) are re-pointed in place and listed in the
+    `contact.merged` event."""
+    moved: dict[str, Any] = {}
+    label = f"system:merge#{loser.pk}"
     for rel in Contact._meta.related_objects:
         model: Any = rel.related_model
-        if model in (Phone, Email, Consent):
-            continue  # de-duplicated above
+        if model in CHILD_ROWS:
+            continue
         if rel.many_to_many:
             through: Any = rel.through  # type: ignore[attr-defined]
             fks = [f for f in through._meta.fields if f.is_relation]
@@ -65,19 +108,27 @@ def _repoint_related(survivor: Contact, loser: Contact) -> dict[str, int]:
             )
             rows = through._default_manager.filter(**{mine.name: loser})
             rows.filter(**{f"{other.attname}__in": kept}).delete()
-            count = rows.update(**{mine.name: survivor})
+            ids = list(rows.values_list("pk", flat=True))
+            rows.update(**{mine.name: survivor})
+        elif issubclass(model, Record):
+            ids = []
+            for row in model.all_objects.filter(**{rel.field.name: loser}).order_by("pk"):
+                record_update(
+                    row,
+                    actor=actor,
+                    changes={rel.field.name: survivor},
+                    version=None,
+                    system=True,
+                    actor_label=label,
+                )
+                ids.append(row.pk)
         else:
-            count = model._base_manager.filter(**{rel.field.name: loser}).update(**{rel.field.name: survivor})
-        if count:
-            moved[model._meta.label] = count
+            rows = model._base_manager.filter(**{rel.field.name: loser})
+            ids = list(rows.values_list("pk", flat=True))
+            rows.update(**{rel.field.name: survivor})
+        if ids:
+            moved[model._meta.label] = {"count": len(ids), "ids": ids}
     return moved
-
-
-def _refresh(contact: Contact) -> dict[str, list[Any]]:
-    from sencrm.customers.services import _refresh_search_key
-
-    _refresh_search_key(contact)
-    return {}
 
 
 @transaction.atomic
@@ -92,45 +143,43 @@ def contact_merge(*, actor: Any, survivor: Contact, loser: Contact) -> Contact:
         raise ValidationError(_("Deleted contacts cannot be merged; restore them first."))
 
     preview = merge_preview(survivor, loser)
-    # Phones, emails and consents: the survivor keeps its own and gains the loser's others.
-    Phone.objects.filter(pk__in=[p.pk for p in preview["phones"]]).update(contact=survivor)
-    Email.objects.filter(pk__in=[e.pk for e in preview["emails"]]).update(contact=survivor)
-    mine = {c.channel: c for c in survivor.consents.all()}
-    for consent in loser.consents.all():
-        current = mine.get(consent.channel)
-        if current is None:
-            consent.contact = survivor
-            consent.save(update_fields=["contact"])
-        elif consent.recorded_at > current.recorded_at:
-            current.granted, current.recorded_at, current.source = (
-                consent.granted,
-                consent.recorded_at,
-                consent.source,
-            )
-            current.save(update_fields=["granted", "recorded_at", "source"])
-    # What the survivor already had (same number, address or channel) is redundant: the loser's
-    # copies go, so that no row points at the loser; its event history keeps them.
-    loser.phones.all().delete()
-    loser.emails.all().delete()
-    loser.consents.all().delete()
-    survivor.tags.add(*loser.tags.all())
-    loser.tags.clear()
-    moved = _repoint_related(survivor, loser)
-    # The loser's journey becomes the survivor's (its own audit trail stays under its id).
-    ct = ContentType.objects.get_for_model(Contact)
-    moved["events"] = Event.objects.filter(customer_type=ct, customer_id=loser.pk).update(
-        customer_id=survivor.pk
-    )
+    moved = _repoint_related(survivor, loser, actor=actor)
 
+    # The survivor keeps its own and gains the loser's others (the same number, address or channel is
+    # not doubled; a consent answered more recently on the loser wins).
     changes: dict[str, Any] = dict(preview["filled"])
     if loser.first_touch_at and (
         survivor.first_touch_at is None or loser.first_touch_at < survivor.first_touch_at
     ):
         changes["first_touch_at"] = loser.first_touch_at
-    survivor = record_update(survivor, actor=actor, changes=changes, version=None, related=_refresh)
-    Contact.all_objects.filter(pk=loser.pk).update(
-        merged_into=survivor, deleted_at=timezone.now(), deleted_by=actor, version=models.F("version") + 1
+    if preview["custom_fields"]:
+        changes["custom_field_data"] = preview["custom_fields"]
+    survivor = contact_update(
+        survivor,
+        actor=actor,
+        changes=changes,
+        version=None,
+        phones=[
+            *({"number": p.number, "label": p.label} for p in survivor.phones.all()),
+            *({"number": p.number, "label": p.label} for p in preview["phones"]),
+        ],
+        emails=[*(e.address for e in survivor.emails.all()), *(e.address for e in preview["emails"])],
+        tags=[*survivor.tags.all(), *preview["tags"]],
+        consents=preview["consents"],
     )
+    # The loser hands its child rows over (so that no row points at it; its history keeps them) and is
+    # marked merged before it goes to the trash.
+    loser = contact_update(
+        loser,
+        actor=actor,
+        changes={"merged_into": survivor},
+        version=None,
+        phones=[],
+        emails=[],
+        tags=[],
+        consents=dict.fromkeys(loser.consents.values_list("channel", flat=True)),
+    )
+    loser = record_delete(loser, actor=actor)
     event_emit(
         type="contact.merged",
         subject=survivor,
@@ -139,6 +188,9 @@ def contact_merge(*, actor: Any, survivor: Contact, loser: Contact) -> Contact:
             "merged": {"id": loser.pk, "full_name": loser.full_name},
             "phones": [p.number for p in preview["phones"]],
             "emails": [e.address for e in preview["emails"]],
+            "consents": sorted(preview["consents"]),
+            "tags": sorted(t.name for t in preview["tags"]),
+            "custom_fields": sorted(preview["custom_fields"]),
             "filled": sorted(preview["filled"]),
             "moved": moved,
         },

@@ -161,6 +161,8 @@ class Account(Customer):
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
+    # A supplier (nhà cung cấp) is an account too: products name it as theirs.
+    is_supplier = models.BooleanField(_("supplier"), default=False)
     sort_key = models.CharField(max_length=200, default="", blank=True, editable=False, db_index=True)
 
     class Meta:
@@ -282,26 +284,35 @@ class Email(models.Model):
         return self.address
 
 
-class Consent(models.Model):
-    """A contact's consent (or refusal) to be contacted on one channel, with when and how it was given."""
+class ConsentAnswer(models.Model):
+    """An answer to "may we contact you on this channel?", with when and how it was given: what a contact's
+    and a lead's (sales.LeadConsent) consent rows share; `customers.consents` writes both."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("date"))
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
+        abstract = True
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contact", "channel"], name="customers_consent_unique_contact_channel"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.granted}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"granted": self.granted, "at": self.recorded_at.isoformat(), "source": self.source}
+
+
+class Consent(ConsentAnswer):
+    """A contact's consent (or refusal) to be contacted on one channel, with when and how it was given."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+
+    class Meta(ConsentAnswer.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "channel"], name="customers_consent_unique_contact_channel"
+            )
+        ]

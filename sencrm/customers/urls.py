@@ -1,25 +1,35 @@
 from django.urls import path
 
-from sencrm.customers import views
+from sencrm.customers.views import (
+    accounts,
+    autocomplete,
+    caller_id,
+    contact_detail,
+    contact_edit,
+    contact_list,
+    contact_merge,
+    journey,
+)
 
 app_name = "customers"
 
 urlpatterns = [
-    path("contacts/", views.contact_list, name="contact_list"),
-    path("contacts/new/", views.contact_create, name="contact_create"),
-    path("contacts/export/", views.contact_export, name="contact_export"),
-    path("contacts/bulk/", views.contact_bulk, name="contact_bulk"),
-    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
-    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
-    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
-    path("contacts/<int:pk>/merge/", views.contact_merge, name="contact_merge"),
-    path("accounts/", views.account_list, name="account_list"),
-    path("accounts/new/", views.account_create, name="account_create"),
-    path("accounts/autocomplete/", views.account_autocomplete, name="account_autocomplete"),
-    path("accounts/export/", views.account_export, name="account_export"),
-    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
-    path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
-    path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
-    path("timeline/<str:kind>/<int:pk>/", views.timeline, name="timeline"),
-    path("caller-id/", views.caller_id, name="caller_id"),
+    path("contacts/", contact_list.contact_list, name="contact_list"),
+    path("contacts/new/", contact_edit.contact_create, name="contact_create"),
+    path("contacts/export/", contact_list.contact_export, name="contact_export"),
+    path("contacts/bulk/", contact_list.contact_bulk, name="contact_bulk"),
+    path("contacts/<int:pk>/", contact_detail.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", contact_edit.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", contact_edit.contact_delete, name="contact_delete"),
+    path("contacts/<int:pk>/merge/", contact_merge.contact_merge, name="contact_merge"),
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/new/", accounts.account_create, name="account_create"),
+    path("accounts/autocomplete/", autocomplete.account_autocomplete, name="account_autocomplete"),
+    path("accounts/export/", accounts.account_export, name="account_export"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/delete/", accounts.account_delete, name="account_delete"),
+    path("provinces/suggestions/", autocomplete.province_suggestions_view, name="province_suggestions"),
+    path("timeline/<str:kind>/<int:pk>/", journey.timeline, name="timeline"),
+    path("caller-id/", caller_id.caller_id, name="caller_id"),
 ]

@@ -30,6 +30,7 @@ from sencrm.demo.sales_data import (
     BUSINESS_INTERESTS,
     CAMPAIGNS,
     HOME_INTERESTS,
+    LEAD_CONSENTS,
     LEAD_PROVINCES,
     LEAD_SOURCES,
     LOST_REASONS,
@@ -47,6 +48,7 @@ from sencrm.sales.choices import LeadStatus, OpportunityStatus
 from sencrm.sales.defaults import sync_sales_defaults
 from sencrm.sales.models import (
     Lead,
+    LeadConsent,
     Opportunity,
     Pipeline,
     ScoringRule,
@@ -183,7 +185,7 @@ class _Loader:
             emails = [f"{given}.{family}@{fold(brand).replace(' ', '')}.vn"]
         elif rng.random() < 0.4:
             emails = [f"{given}{family}{rng.randint(80, 99)}{i}@gmail.com"]
-        data = {
+        data: dict[str, Any] = {
             "full_name": full_name,
             "company": company,
             "title": rng.choice(TITLES) if business else "",
@@ -195,6 +197,10 @@ class _Loader:
             "created_at": created,
             "updated_at": created,
         }
+        if source in LEAD_CONSENTS:
+            # Whoever wrote on Zalo or called the hotline agreed there to be contacted that way.
+            channel, how = LEAD_CONSENTS[source]
+            data["consents"] = {channel: {"granted": True, "at": first_touch, "source": how}}
         return data, [_phone(rng)], emails, self.owner_for(code)
 
     def lead(self, i: int, created: dt.datetime, existing: Contact | None = None) -> Lead:
@@ -419,6 +425,7 @@ class _Loader:
             )
             self.clock.stamp(when)
             Lead.all_objects.filter(pk=lead.pk).update(created_at=when, updated_at=when, first_touch_at=when)
+            LeadConsent.objects.filter(lead=lead).update(recorded_at=when)
             WebFormSubmission.objects.filter(lead=lead).update(submitted_at=when)
             captured += 1
         return captured
@@ -444,6 +451,13 @@ def _story_lead(loader: _Loader) -> None:
             "interest": "2 máy Daikin 12.000 BTU cho phòng ngủ",
             "created_at": created,
             "updated_at": created,
+            "consents": {
+                "phone": {
+                    "granted": True,
+                    "at": created,
+                    "source": "Để lại số điện thoại qua tin nhắn Fanpage, đồng ý được gọi tư vấn",
+                }
+            },
         },
         phones=["0983 456 127"],
         emails=["thuhuong.tran88@gmail.com"],

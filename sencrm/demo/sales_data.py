@@ -12,6 +12,11 @@ LEAD_SOURCES = [
     ("referral", 9),
     ("google_ads", 9),
 ]
+# Lead source → the channel the person agreed to be contacted on there, and how (a lead's consent row).
+LEAD_CONSENTS = {
+    "zalo": ("zalo", "Nhắn tin Zalo OA, đồng ý nhận tư vấn qua Zalo"),
+    "phone": ("phone", "Gọi đến hotline, đồng ý được gọi lại"),
+}
 # {m}: the month the lead came in ("Fanpage T8 - Điều hòa Inverter").
 CAMPAIGNS = {
     "facebook": ["Fanpage T{m} - Điều hòa Inverter", "Fanpage T{m} - Miễn phí lắp đặt"],

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from sencrm.events import formatting
 from sencrm.events.models import Notification
+
+# kind → function(params) → text: the notifications a module adds (registered in AppConfig.ready()).
+RENDERERS: dict[str, Callable[[dict[str, str]], str]] = {}
+
+
+def register_kind(kind: str, render: Callable[[dict[str, str]], str]) -> None:
+    RENDERERS[kind] = render
 
 
 def render_notifications(notifications: list[Notification]) -> list[tuple[Notification, str]]:
@@ -25,6 +34,8 @@ def _by(notification: Notification, params: dict[str, str]) -> str:
 
 def render_notification(notification: Notification) -> str:
     params = {key: str(value) for key, value in notification.params.items()}
+    if notification.kind in RENDERERS:
+        return RENDERERS[notification.kind](params)
     if notification.kind == "assigned":
         return _("%(by)s assigned %(record)s to you.") % {
             "by": _by(notification, params),

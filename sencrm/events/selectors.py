@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -97,15 +98,59 @@ def customer_timeline(
     order of insertion; pages are keyset pages on that pair (`before` is the cursor this returns).
     """
     access.check(user, Action.VIEW, customer)
-    qs = Event.objects.filter(
-        customer_type=ContentType.objects.get_for_model(customer), customer_id=customer.pk
-    )
+    journey = models.Q()
+    for ct_id, ids in journey_parts(customer).items():
+        journey |= models.Q(customer_type_id=ct_id, customer_id__in=sorted(ids))
+    qs = Event.objects.filter(journey)
     hidden = hidden_subject_types(user)
     if hidden:
         qs = qs.exclude(subject_type__in=hidden)
     if types:
         qs = qs.filter(type__in=types)
     return _page(user, qs, before, limit)
+
+
+# Verbs of the events that hand a record's journey over to the customer they are written on: a contact
+# merged into another (`contact.merged_away`), a lead converted into a contact (`lead.converted`). The
+# record's own events stay as they were written (the log is append-only); the customer's timeline reads
+# them through this event (docs/decisions.md, "Merge and conversion hand a journey over").
+HANDOVER_ACTIONS = ("merged_away", "converted")
+# Contacts merged into contacts that had leads converted into them…: a chain longer than this is cut.
+MAX_HANDOVERS = 8
+
+
+@functools.cache
+def _handover_types() -> tuple[str, ...]:
+    from django.apps import apps
+
+    from sencrm.core.models import Record
+
+    prefixes = {m.event_type_prefix() for m in apps.get_models() if issubclass(m, Record)}
+    return tuple(sorted(f"{prefix}.{action}" for prefix in prefixes for action in HANDOVER_ACTIONS))
+
+
+def journey_parts(customer: models.Model) -> dict[int, set[int]]:
+    """{content type id: ids} of the records whose journeys make up this customer's: itself, and every
+    record handed over to it (a contact merged into it, a lead converted into it, and theirs in turn).
+    One query per step of the chain; a customer nothing was handed to costs one query."""
+    ct_id = ContentType.objects.get_for_model(customer).pk
+    parts: dict[int, set[int]] = {ct_id: {customer.pk}}
+    frontier = parts
+    for _step in range(MAX_HANDOVERS):
+        step = models.Q()
+        for type_id, ids in frontier.items():
+            step |= models.Q(customer_type_id=type_id, customer_id__in=sorted(ids))
+        found = Event.objects.filter(step, type__in=_handover_types()).values_list(
+            "subject_type_id", "subject_id"
+        )
+        frontier = {}
+        for type_id, pk in found:
+            if pk not in parts.setdefault(type_id, set()):
+                parts[type_id].add(pk)
+                frontier.setdefault(type_id, set()).add(pk)
+        if not frontier:
+            break
+    return parts
 
 
 def hidden_subject_types(user: Any) -> list[int]:

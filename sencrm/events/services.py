@@ -7,7 +7,7 @@ then (after commit) wakes the event consumers. Domain services (contacts, leads,
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,9 +15,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from sencrm.core import access
+from sencrm.core.db import on_commit_once
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.models import Record
 from sencrm.core.modules import Action
+from sencrm.events import bulk, bulk_update
+from sencrm.events.bulk import BulkResult, Change, Draft, Prepared
 from sencrm.events.diff import changes as diff_changes
 from sencrm.events.diff import fk_labels, snapshot
 from sencrm.events.models import Event
@@ -34,11 +37,7 @@ def _enqueue_dispatch() -> None:
 
 def _wake_consumers_after_commit() -> None:
     """Queue one dispatch per transaction, after it commits (never for a rolled-back change)."""
-    connection = transaction.get_connection()
-    # Django drops pending callbacks on rollback, so looking at the pending list is enough.
-    if any(entry[1] is _enqueue_dispatch for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_enqueue_dispatch)
+    on_commit_once(_enqueue_dispatch)
 
 
 def event_emit(
@@ -257,6 +256,106 @@ def record_purge(obj: Record, *, actor_label: str = "system:purge") -> None:
         data={"record": snapshot(obj)},
     )
     obj.delete()
+
+
+# --- The bulk form: many records at once, under the same rules (sencrm/events/bulk.py) -------------
+# The import, its undo and any later bulk job write through these, so that a rule added to the write path
+# applies to every writer. Each checks the module right for `action`, writes in the caller's transaction
+# (or its own) and wakes the consumers once, after commit. Events are shaped like the single-record
+# functions' ("<prefix>.created" with the record, ".updated" with changes and labels, ".deleted"),
+# with `extra_data` added to each (an import names itself there).
+
+
+def record_bulk_prepare(
+    model: type[R],
+    *,
+    actor: Any,
+    drafts: list[Draft],
+    actor_label: str = "",
+    extra_data: Mapping[str, Any] | None = None,
+    action: str = Action.CREATE,
+) -> Prepared:
+    """The creates of `record_bulk_create`, prepared ahead of its transaction and encoded for COPY
+    (PostgreSQL only: ids from the sequences), so that the writing transaction only sends them."""
+    access.check_module(actor, model.access_module, action)
+    return bulk.prepare_create(
+        model, actor=actor, drafts=drafts, actor_label=actor_label, extra=extra_data or {}, action=action,
+        encode=True,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def record_bulk_create(
+    model: type[R],
+    *,
+    actor: Any,
+    drafts: list[Draft] | None = None,
+    prepared: Prepared | None = None,
+    actor_label: str = "",
+    extra_data: Mapping[str, Any] | None = None,
+    action: str = Action.CREATE,
+) -> BulkResult:
+    """Create records from drafts (values by attname, phones, emails, tags): derived fields from the
+    model's one `derive`, owners/teams the actor may assign (`action` and view scope), links only to
+    records the actor may view, one `.created` event each. `prepared`: from `record_bulk_prepare`.
+    `action`: CREATE, or IMPORT for an import (the import right, and its scope for owners)."""
+    access.check_module(actor, model.access_module, action)
+    if prepared is None:
+        prepared = bulk.prepare_create(
+            model, actor=actor, drafts=drafts or [], actor_label=actor_label, extra=extra_data or {},
+            action=action,
+        )  # fmt: skip
+    elif prepared.model is not model:
+        raise ValueError("prepared for another model")
+    result = bulk.write_prepared(prepared)
+    if result.events:
+        _wake_consumers_after_commit()
+    return result
+
+
+@transaction.atomic
+def record_bulk_update(
+    model: type[R],
+    *,
+    actor: Any,
+    changes: list[Change],
+    actor_label: str = "",
+    extra_data: Mapping[str, Any] | None = None,
+    action: str = Action.EDIT,
+) -> BulkResult:
+    """Apply changes to records the actor may edit (others: `no_access`), each locked; a record whose
+    owner/team would leave the actor's `action` scope is refused ("assign"), a link outside the view
+    scope refused for the batch; what would change nothing writes nothing. `result.before` keeps what
+    each record was, for an undo."""
+    access.check_module(actor, model.access_module, action)
+    result = bulk_update.update(
+        model, actor=actor, changes=changes, actor_label=actor_label, extra=extra_data or {}, action=action
+    )
+    if result.events:
+        _wake_consumers_after_commit()
+    return result
+
+
+@transaction.atomic
+def record_bulk_delete(
+    model: type[R],
+    *,
+    actor: Any,
+    ids: list[int],
+    versions: Mapping[int, int] | None = None,
+    actor_label: str = "",
+    extra_data: Mapping[str, Any] | None = None,
+    action: str = Action.DELETE,
+) -> BulkResult:
+    """Move records to the trash (restorable), each only if still at `versions[id]` when given."""
+    access.check_module(actor, model.access_module, action)
+    result = bulk_update.delete(
+        model, actor=actor, ids=ids, versions=versions, actor_label=actor_label, extra=extra_data or {},
+        action=action,
+    )  # fmt: skip
+    if result.events:
+        _wake_consumers_after_commit()
+    return result
 
 
 def notification_create(

@@ -8,8 +8,8 @@ values    strict value parsers (dates, numbers, phones, text) and the formula un
 lookups   names → ids for provinces (also pre-2025 ones), sources, groups, tags, users, choices
 parser    one row → what will be stored, or the reasons it cannot be
 dedupe    batched duplicate lookups against the indexed keys, and keys seen in the file
-bulk      batch writers with the services' rules (derived fields, events, gate); changes: updates;
-          undo: removing/restoring what an import did
+undo      removing/restoring what an import did (the batches are written, and undone, through the
+          spine's bulk form: record_bulk_create/update/delete in sencrm/events/services.py)
 runner    preview counts, the run batch by batch; pacing: read-ahead thread, GC, commits
 jobs      the job's life (upload → mapping → preview → run → undo), mapping templates
 preview   the first rows as they will be stored;  forms: the wizard's forms;  labels: timeline text

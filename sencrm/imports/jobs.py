@@ -229,28 +229,22 @@ def job_undo(job: ImportJob) -> None:
 
 
 def run_undo(job: ImportJob, actor: Any) -> dict[str, int]:
-    """Undo batch by batch, newest first, each in its own transaction (through the owning services)."""
-    from sencrm.customers import services as customer_services
-    from sencrm.customers.models import Account, Contact
+    """Undo batch by batch, newest first, each in its own transaction (through the spine's bulk form)."""
+    from sencrm.imports.undo import undo_batch
 
     runner.check_rights(actor, job.target)
+    model = runner.target_model(job.target)
     totals = {"removed": 0, "restored": 0, "kept": 0}
     versions: dict[int, int] = {}
     for chunk in job.chunks.order_by("-id").iterator(chunk_size=20):
-        args = {
-            "actor": actor,
-            "job": job,
-            "created_ids": chunk.created_ids,
-            "updated": chunk.updated,
-            "versions": versions,
-        }
-        if job.target == ImportTarget.LEADS:
-            from sencrm.sales.services.imports import leads_import_undo
-
-            result = leads_import_undo(**args)
-        else:
-            model = Contact if job.target == ImportTarget.CONTACTS else Account
-            result = customer_services.customers_import_undo(model, **args)
+        result = undo_batch(
+            model,
+            actor=actor,
+            job=job,
+            created_ids=chunk.created_ids,
+            updated=chunk.updated,
+            versions=versions,
+        )
         for name in totals:
             totals[name] += getattr(result, name)
         ImportJob.objects.filter(pk=job.pk).update(undo_result=totals, heartbeat_at=timezone.now())

@@ -13,6 +13,7 @@ from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sencrm.core.phones import to_e164
 from sencrm.core.text import clean_text, fold
 from sencrm.customers.models import validate_tax_code
 from sencrm.customfields import custom_fields
@@ -266,7 +267,7 @@ class RowParser:
             number = v.clean(part)
             if not number:
                 continue
-            e164 = v.fast_e164(number) if len(number) <= 40 else None
+            e164 = to_e164(number) if len(number) <= 40 else None
             if e164 is None:
                 raise v.CellError(_("not a valid phone number: %(value)s") % {"value": number[:40]})
             if e164 not in {e for _n, e in row.phones}:

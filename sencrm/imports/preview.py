@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from sencrm.core import access
+from sencrm.core.phones import display
 from sencrm.core.text import split_vietnamese_name
 from sencrm.customfields import custom_fields
 from sencrm.imports.dedupe import SeenKeys
@@ -15,7 +16,6 @@ from sencrm.imports.fields import REQUIRED_NAME, field_specs, model_for
 from sencrm.imports.models import ImportJob
 from sencrm.imports.parser import ParsedRow
 from sencrm.imports.runner import Context
-from sencrm.imports.values import fast_display
 
 ROWS = 20
 
@@ -27,7 +27,7 @@ def _display(row: ParsedRow, key: str, ctx: Context, names: dict[str, dict[Any, 
     if key in ("family_name", "middle_name", "given_name"):
         return ""
     if key == "phones":
-        return ", ".join(fast_display(e) for _n, e in row.phones)
+        return ", ".join(display(e) for _n, e in row.phones)
     if key == "emails":
         return ", ".join(row.emails)
     if key == "tags":

@@ -23,7 +23,9 @@ from sencrm.core import access
 from sencrm.core.db import analyze, written_tables
 from sencrm.core.modules import Action
 from sencrm.core.text import fold
-from sencrm.imports import bulk
+from sencrm.events.bulk import BulkResult, Change, Draft, Prepared
+from sencrm.events.children import spec_for
+from sencrm.events.services import record_bulk_create, record_bulk_prepare, record_bulk_update
 from sencrm.imports.dedupe import Finder, SeenKeys, batch_keys
 from sencrm.imports.fields import field_specs, model_for
 from sencrm.imports.lookups import Lookups, key
@@ -89,8 +91,8 @@ class Context:
             self.actor.team_ids()
             self.actor.teammate_ids()
         self.rows = Rows(self.path, self.job.file_kind, self.job.encoding, self.job.delimiter, self.job.sheet)
-        self.kind = import_kind(self.job.target)
-        self.derive = self.kind.derive
+        self.model = target_model(self.job.target)
+        self.derive = spec_for(self.model).derive
         self.empty = 0
 
     def parsed(self, after_line: int = 0) -> Iterator[ParsedRow]:
@@ -207,8 +209,8 @@ class Plan:
     """One batch sorted out and ready to write: what to create and update, what was skipped or rejected."""
 
     batch: list[ParsedRow]
-    drafts: list[bulk.Draft]
-    changes: list[bulk.Change]
+    drafts: list[Draft]
+    changes: list[Change]
     update_rows: dict[int, ParsedRow]  # line → row, for the report's notes on refused updates
     skipped: dict[str, int]
     notes: list[ImportRowError]
@@ -216,7 +218,7 @@ class Plan:
     warned: dict[int, ParsedRow]  # line → row written with values that could not be placed
     keys: set[tuple[str, str]]  # the match keys the written rows bring (what the next lookup must see)
     empty: int
-    prepared: bulk.Prepared | None = None  # the creates, prepared in the caller's thread (pipeline)
+    prepared: Prepared | None = None  # the creates, prepared in the caller's thread (pipeline)
 
 
 class Pipeline:
@@ -238,7 +240,7 @@ class Pipeline:
         self.keys: set[tuple[str, str]] = set()
         self.language = translation.get_language()
 
-    def _write(self, plan: Plan) -> bulk.BatchResult:
+    def _write(self, plan: Plan) -> BulkResult:
         if self.language:
             translation.activate(self.language)
         return self.commit(plan)  # type: ignore[no-any-return]
@@ -276,12 +278,13 @@ class Writer:
         self.created_ids: set[int] = set()
         self.owners: dict[int, int] = {}  # owner id → records this import created for them
         self.empty = ctx.empty  # empty rows met so far (set by the run loop: the reader is ahead)
-        self.service = batch_service(self.job.target)
+        # Every event of the import names it (the history reads "Import ‘file.xlsx’").
+        self.extra = {"import": self.job.pk, "file": self.job.file_name}
         self.team_id = ctx.lookups.team_of(self.actor) if getattr(self.actor, "pk", None) else None
         pipelined = PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
         self.pipeline = Pipeline(self.commit) if pipelined else None
 
-    def draft(self, row: ParsedRow) -> bulk.Draft:
+    def draft(self, row: ParsedRow) -> Draft:
         # Values that could not be placed go to the new record's address line / notes. An update
         # leaves them out (the record's own notes are not replaced): the warnings list names them.
         values = self.ctx.parser.with_kept(row.values, row.kept) if row.kept else dict(row.values)
@@ -290,12 +293,10 @@ class Writer:
             values["team_id"] = self.team_id
         if self.ctx.parser.customs or row.custom:
             values["custom_field_data"] = {k: v for k, v in row.custom.items() if v is not None}
-        return bulk.Draft(row.line, values, row.phones, row.emails, self._tags(row), row.derived)
+        return Draft(row.line, values, row.phones, row.emails, self._tags(row), row.derived)
 
-    def change(self, row: ParsedRow, pk: int) -> bulk.Change:
-        return bulk.Change(
-            row.line, pk, dict(row.values), row.custom, row.phones, row.emails, self._tags(row)
-        )
+    def change(self, row: ParsedRow, pk: int) -> Change:
+        return Change(row.line, pk, dict(row.values), row.custom, row.phones, row.emails, self._tags(row))
 
     def _tags(self, row: ParsedRow) -> list[tuple[int, str]]:
         if not row.tags:
@@ -310,9 +311,12 @@ class Writer:
         groups = {r.group for r in rows if r.group and key(r.group) not in self.ctx.lookups.groups}
         tags = {t for r in rows for t in r.tags if key(t) not in self.ctx.lookups.tags}
         if groups:
-            self.ctx.lookups.groups.update(services.customer_groups_ensure(sorted(groups)))
+            made = services.customer_groups_ensure(sorted(groups))
+            self.ctx.lookups.groups.update({key(name): pk for name, pk in made.items()})
         if tags:
-            self.ctx.lookups.tags.update(services.tags_ensure(sorted(tags)))
+            self.ctx.lookups.tags.update(
+                {key(name): pk for name, pk in services.tags_ensure(sorted(tags)).items()}
+            )
         for row in rows:
             if row.group:
                 row.values["customer_group_id"] = self.ctx.lookups.groups[key(row.group)]
@@ -387,32 +391,52 @@ class Writer:
         )
         if self.pipeline is not None:
             # Ids, rows, events and their COPY text are made here, while the writer sends the last batch.
-            plan.prepared = bulk.prepare(
-                self.ctx.kind, actor=self.actor, job=self.job, drafts=plan.drafts, encode=True
+            plan.prepared = record_bulk_prepare(
+                self.ctx.model,
+                actor=self.actor,
+                drafts=plan.drafts,
+                actor_label=self.job.actor_label,
+                extra_data=self.extra,
+                action=Action.IMPORT,
             )
             self.pipeline.submit(plan, self._written)
         else:
             self._written(self.commit(plan))
 
-    def _written(self, result: bulk.BatchResult) -> None:
+    def _written(self, result: BulkResult) -> None:
         """After a batch committed (in the caller's thread)."""
         self.created_ids.update(pk for _l, pk in result.created)
         for owner, count in result.assigned.items():
             self.owners[owner] = self.owners.get(owner, 0) + count
 
-    def commit(self, plan: Plan) -> bulk.BatchResult:
+    def commit(self, plan: Plan) -> BulkResult:
         """Write one batch in one transaction, with the job's counters, undo log and report rows."""
         skipped = dict(plan.skipped)
         notes = list(plan.notes)
         with transaction.atomic():
             relax_commit()
-            result = self.service(
+            # Through the spine's bulk form: the import right, owners the importer may assign, links
+            # in scope, derived fields, one event per record (sencrm/events/bulk.py).
+            result = record_bulk_create(
+                self.ctx.model,
                 actor=self.actor,
-                job=self.job,
-                creates=plan.drafts,
-                updates=plan.changes,
+                drafts=plan.drafts,
                 prepared=plan.prepared,
+                actor_label=self.job.actor_label,
+                extra_data=self.extra,
+                action=Action.IMPORT,
             )
+            if plan.changes:
+                result.merge(
+                    record_bulk_update(
+                        self.ctx.model,
+                        actor=self.actor,
+                        changes=plan.changes,
+                        actor_label=self.job.actor_label,
+                        extra_data=self.extra,
+                        action=Action.IMPORT,
+                    )
+                )
             skipped["unchanged"] = skipped.get("unchanged", 0) + len(result.unchanged)
             refused = [(line, "no_access") for line in result.no_access] + result.refused
             for line, reason in refused:
@@ -497,29 +521,6 @@ def notify_owners(job: ImportJob, actor: Any, owners: dict[int, int]) -> None:
             params={"by": by, "count": count, "target": job.target, "file": job.file_name},
             url=f"{reverse(lists[job.target])}?owner={owner}",
         )
-
-
-def import_kind(target: str) -> Any:
-    if target == ImportTarget.LEADS:
-        from sencrm.sales.services.imports import import_kind as lead_kind
-
-        return lead_kind()
-    from sencrm.customers import services
-    from sencrm.customers.models import Account, Contact
-
-    return services.import_kind(Contact if target == ImportTarget.CONTACTS else Account)
-
-
-def batch_service(target: str) -> Any:
-    if target == ImportTarget.LEADS:
-        from sencrm.sales.services.imports import leads_import_batch
-
-        return leads_import_batch
-    from sencrm.customers import services
-
-    return (
-        services.contacts_import_batch if target == ImportTarget.CONTACTS else services.accounts_import_batch
-    )
 
 
 ANALYZE_EVERY_ROWS = 200_000

@@ -10,14 +10,12 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from sencrm.core.phones import _KEEP, _vietnamese_national, display, to_e164
-from sencrm.core.text import clean_text, fold
+from sencrm.core.keys import cleaned as clean
 
 # Our own exports put an apostrophe before these so that spreadsheets do not run them as formulas;
 # a re-import takes it off again (BAD_INPUTS 14).
@@ -76,35 +74,6 @@ def check_cell(value: Any) -> None:
         raise CellError(_("a formula without a saved value (open and save the file in Excel first)"))
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
         raise CellError(_("the spreadsheet error value %(value)s") % {"value": value.strip()})
-
-
-# What clean_text would change: whitespace other than single inner spaces, invisible characters.
-_UNCLEAN = re.compile("[^\\S ]|  |^ | $|[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def clean(value: str) -> str:
-    """`sencrm.core.text.clean_text`, skipped for the usual cell that it would leave as it is."""
-    if unicodedata.is_normalized("NFC", value) and not _UNCLEAN.search(value):
-        return value
-    return clean_text(value)
-
-
-@lru_cache(maxsize=65536)
-def fold_word(word: str) -> str:
-    return fold(word)
-
-
-def name_keys(full_name: str) -> tuple[str, str, str, str, str]:
-    """(family, middle, given, sort key, folded name): `split_vietnamese_name`, `name_sort_key` and
-    `fold` of the name, computed word by word with the folded words cached (names repeat a lot)."""
-    words = clean(full_name).split(" ")
-    if words == [""]:
-        return "", "", "", "", ""
-    folded = [fold_word(w) for w in words]
-    if len(words) == 1:
-        return "", "", words[0], folded[0], folded[0]
-    sort_key = " ".join(p for p in (folded[-1], folded[0], " ".join(folded[1:-1])) if p)
-    return words[0], " ".join(words[1:-1]), words[-1], sort_key, " ".join(folded)
 
 
 def text(value: Any, max_length: int | None = None, *, keep_lines: bool = False) -> str:
@@ -211,58 +180,6 @@ def split_list(value: Any) -> list[str]:
     check_cell(value)
     raw = unescape(as_text(value))
     return [part.strip() for part in re.split(r"[;\n\r,|]+", raw) if part.strip()]
-
-
-# Phone numbers: libphonenumber costs ~40 µs per call, too much at 5,000 rows/s. Whether a Vietnamese
-# number is valid, and how it is displayed, depends only on its length and leading digits (libphonenumber's
-# patterns for VN look at most at the first four digits after the 0), so the full check runs once per
-# (first five digits, length) and the answer is reused; anything unusual takes the full path.
-_VALID: dict[tuple[str, int], bool | None] = {}
-_SHAPES: dict[tuple[str, int], str | None] = {}
-
-
-def fast_e164(raw: str) -> str | None:
-    """Exactly `sencrm.core.phones.to_e164`, faster for the usual Vietnamese numbers."""
-    stripped = _KEEP.sub("", raw.strip())
-    if stripped.startswith("00") or not stripped or len(stripped) > 20:
-        return to_e164(raw)
-    if stripped.startswith("+84"):
-        national = _vietnamese_national("84" + stripped[3:])
-    elif stripped.startswith("+"):
-        return to_e164(raw)
-    else:
-        national = _vietnamese_national(stripped)
-    if not (national.isdigit() and national.startswith("0") and len(national) in (10, 11)):
-        return to_e164(raw)
-    key = (national[:5], len(national))
-    candidate = "+84" + national[1:]
-    known = _VALID.get(key, "unknown")
-    if known == "unknown":
-        result = to_e164(raw)
-        _VALID[key] = None if result not in (None, candidate) else result is not None
-        return result
-    if known is None:
-        return to_e164(raw)
-    return candidate if known else None
-
-
-def fast_display(e164: str) -> str:
-    """Exactly `sencrm.core.phones.display`, reusing the digit grouping of numbers of the same shape."""
-    if not e164.startswith("+84"):
-        return display(e164)
-    national = "0" + e164[3:]
-    key = (national[:5], len(national))
-    shape = _SHAPES.get(key, "unknown")
-    if shape == "unknown":
-        shown = display(e164)
-        digits = "".join(ch for ch in shown if ch.isdigit())
-        plain = "{" not in shown and "}" not in shown
-        # "0912 345 678" → "{}{}{}{} {}{}{} {}{}{}": one str.format call fills in the next number.
-        _SHAPES[key] = re.sub(r"\d", "{}", shown) if digits == national and plain else None
-        return shown
-    if shape is None:
-        return display(e164)
-    return shape.format(*national)
 
 
 _MOJIBAKE = re.compile(

@@ -12,6 +12,7 @@ class SalesConfig(AppConfig):
             callers,
             consumers,
             dashboard,
+            derived,
             labels,
             myday,
             search,
@@ -19,3 +20,4 @@ class SalesConfig(AppConfig):
         )
 
         labels.register()  # how sales events and their doors (web forms, conversions) read in history
+        derived.register()  # leads' children and derived fields, for the spine

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from sencrm.core.record_views import phone_email_cells
 from sencrm.customfields import custom_fields
 from sencrm.customfields.models import CustomField
 
@@ -47,8 +48,7 @@ def lead_rows(qs: models.QuerySet[Any], extra: list[CustomField]) -> Iterator[li
     for lead in qs.order_by("-created_at", "-id").iterator(chunk_size=1000):
         yield [
             lead.full_name,
-            "; ".join(p.number for p in lead.phones.all()),
-            "; ".join(e.address for e in lead.emails.all()),
+            *phone_email_cells(lead),
             lead.company,
             lead.title,
             str(lead.province or ""),

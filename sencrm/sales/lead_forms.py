@@ -9,16 +9,23 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core import access
-from sencrm.core.forms import DateField, DateTimeField, DateTimeInput
+from sencrm.core.forms import (
+    DateField,
+    DateTimeField,
+    DateTimeInput,
+    EmailsField,
+    PhonesField,
+    assignable_owners,
+)
 from sencrm.core.modules import Action, Module, Scope
 from sencrm.core.phones import to_e164
 from sencrm.core.record_views import RecordForm
-from sencrm.customers.services import normalise_emails, normalise_phones
+from sencrm.customers.consents import ConsentFields
+from sencrm.customers.forms import ProvinceField
 from sencrm.customfields import custom_fields
 from sencrm.sales.choices import EDITABLE_LEAD_STATUSES, LeadStatus
 from sencrm.sales.models import MAX_AMOUNT, Lead, Pipeline
@@ -26,7 +33,6 @@ from sencrm.users.models import Team, User
 
 # A clock a few minutes ahead of the server's must not make "now" a future first touch.
 CLOCK_SKEW = dt.timedelta(minutes=5)
-MAX_LINES = 20
 SMALL_SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
@@ -39,21 +45,6 @@ def _datetime_field(label: Any, help_text: Any = "", css: str = "") -> forms.Dat
     )
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()][:MAX_LINES]
-
-
-def assignable_owners(user: Any, action: str) -> Any:
-    """Users the current user may give a lead to: themself, their teams' members, or anyone."""
-    level = access.scope_level(user, Module.LEADS, action)
-    users = User.objects.filter(is_active=True).order_by("full_name", "username")
-    if level == Scope.ALL:
-        return users
-    if level == Scope.TEAM:
-        return users.filter(Q(pk=user.pk) | Q(pk__in=user.teammate_ids()))
-    return users.filter(pk=user.pk)
-
-
 def round_robin_teams(user: Any, action: str) -> Any:
     """Teams whose members the user may hand leads to in turn (none for an "own records" role)."""
     level = access.scope_level(user, Module.LEADS, action)
@@ -64,21 +55,31 @@ def round_robin_teams(user: Any, action: str) -> Any:
     return Team.objects.none()
 
 
-class LeadForm(RecordForm):
-    """Capture or edit a lead: its phones and emails are lines of text, checked before saving."""
+# The lead's own fields, in the form's order (its phones and emails come after the name).
+LEAD_FIELDS = [
+    "full_name",
+    "company",
+    "title",
+    "province",
+    "source",
+    "campaign",
+    "first_touch_at",
+    "interest",
+    "status",
+    "unqualified_reason",
+    "next_action",
+    "next_action_at",
+    "owner",
+]
 
-    phones = forms.CharField(
-        label=_("Phones"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One number per line, in any format (0912 345 678, +84…)."),
-    )
-    emails = forms.CharField(
-        label=_("Emails"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One address per line."),
-    )
+
+class LeadForm(RecordForm, ConsentFields):
+    """Capture or edit a lead: its phones and emails are lines of text, checked before saving; its consent
+    per channel is recorded with the date and how it was given, as a contact's is."""
+
+    owner_module = Module.LEADS
+    phones = PhonesField()
+    emails = EmailsField()
     first_touch_at = _datetime_field(
         _("First touch"),
         _("When the person first contacted us (may be before today, e.g. a Fanpage message)."),
@@ -94,41 +95,11 @@ class LeadForm(RecordForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "full_name",
-            "company",
-            "title",
-            "province",
-            "source",
-            "campaign",
-            "first_touch_at",
-            "interest",
-            "status",
-            "unqualified_reason",
-            "next_action",
-            "next_action_at",
-            "owner",
-        ]
+        fields = LEAD_FIELDS
+        field_classes = {"province": ProvinceField}
         widgets = {"interest": forms.Textarea(attrs={"rows": 3})}
 
-    field_order = [
-        "full_name",
-        "phones",
-        "emails",
-        "company",
-        "title",
-        "province",
-        "source",
-        "campaign",
-        "first_touch_at",
-        "interest",
-        "status",
-        "unqualified_reason",
-        "next_action",
-        "next_action_at",
-        "owner",
-        "round_robin_team",
-    ]
+    field_order = [LEAD_FIELDS[0], "phones", "emails", *LEAD_FIELDS[1:], "round_robin_team"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -136,40 +107,24 @@ class LeadForm(RecordForm):
         creating = not self.instance.pk
         action = Action.CREATE if creating else Action.EDIT
         self.fields["version"].required = not creating
-        self.fields["owner"].queryset = assignable_owners(user, action)
-        self.fields["owner"].required = False
-        self.fields["status"].choices = [(s.value, s.label) for s in EDITABLE_LEAD_STATUSES]
+        status: Any = self.fields["status"]
+        status.choices = [(s.value, s.label) for s in EDITABLE_LEAD_STATUSES]
         self.fields["campaign"].help_text = _("E.g. Fanpage August - air conditioners.")
         teams = round_robin_teams(user, action)
         if creating and teams.exists():
-            self.fields["round_robin_team"].queryset = teams
+            round_robin: Any = self.fields["round_robin_team"]
+            round_robin.queryset = teams
         else:
             del self.fields["round_robin_team"]
         if creating:
-            self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("status", LeadStatus.NEW)
         elif not self.is_bound:
-            self.initial["phones"] = "\n".join(p.number for p in self.instance.phones.all())
-            self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
+            self.initial["phones"] = [p.number for p in self.instance.phones.all()]
+            self.initial["emails"] = [e.address for e in self.instance.emails.all()]
         self.custom_names = custom_fields.add_form_fields(
             self, Lead, self.instance.custom_field_data if self.instance.pk else {}
         )
-
-    def clean_phones(self) -> str:
-        text: str = self.cleaned_data.get("phones", "")
-        try:
-            normalise_phones(_lines(text))
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-        return text
-
-    def clean_emails(self) -> str:
-        text: str = self.cleaned_data.get("emails", "")
-        try:
-            normalise_emails(_lines(text))
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-        return text
+        self.consent_initial(self.instance)
 
     def clean_first_touch_at(self) -> dt.datetime | None:
         value: dt.datetime | None = self.cleaned_data.get("first_touch_at")
@@ -187,10 +142,12 @@ class LeadForm(RecordForm):
         return data
 
     def phone_list(self) -> list[str]:
-        return _lines(self.cleaned_data.get("phones", ""))
+        phones: list[str] = self.cleaned_data.get("phones") or []
+        return phones
 
     def email_list(self) -> list[str]:
-        return _lines(self.cleaned_data.get("emails", ""))
+        emails: list[str] = self.cleaned_data.get("emails") or []
+        return emails
 
     def phones_e164(self) -> list[str]:
         return [e for e in (to_e164(p) for p in self.phone_list()) if e]
@@ -198,9 +155,14 @@ class LeadForm(RecordForm):
     def record_changes(self) -> dict[str, Any]:
         changes = super().record_changes()
         changes["custom_field_data"] = custom_fields.from_form(self, self.custom_names)
-        if not changes.get("owner"):
-            changes.pop("owner", None)
         return changes
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            "phones": self.phone_list(),
+            "emails": self.email_list(),
+            "consents": self.consents(self.instance),
+        }
 
 
 class FollowUpForm(forms.Form):
@@ -230,8 +192,10 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_owners(user, Action.EDIT)
-        self.fields["team"].queryset = round_robin_teams(user, Action.EDIT)
+        owner: Any = self.fields["owner"]
+        owner.queryset = assignable_owners(user, Module.LEADS, Action.EDIT)
+        team: Any = self.fields["team"]
+        team.queryset = round_robin_teams(user, Action.EDIT)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -304,9 +268,10 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = Pipeline.objects.filter(is_active=True).order_by("position", "id")
-        self.fields["pipeline"].empty_label = None
-        default = self.fields["pipeline"].queryset.filter(is_default=True).first()
+        pipeline: Any = self.fields["pipeline"]
+        pipeline.queryset = Pipeline.objects.filter(is_active=True).order_by("position", "id")
+        pipeline.empty_label = None
+        default = pipeline.queryset.filter(is_default=True).first()
         self.initial.setdefault("pipeline", default.pk if default else None)
         self.initial.setdefault("account", "new" if lead.company else "none")
         self.initial.setdefault("opportunity_name", lead.company or lead.full_name)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sencrm.core.models import Record
 from sencrm.core.modules import Module
+from sencrm.customers.models import ConsentAnswer
 from sencrm.sales.choices import LeadStatus, OpportunityStatus, RuleKind
 
 MAX_AMOUNT = Decimal(10) ** 15  # 10^15 VND fits (BAD_INPUTS 23)
@@ -119,8 +120,6 @@ class Lead(Record):
         related_name="leads",
         verbose_name=_("web form"),
     )
-    # {channel: {"granted": bool, "at": iso, "source": str}}: carried over to the contact.
-    consents = models.JSONField(_("consent"), default=dict, blank=True)
     score = models.IntegerField(_("score"), default=0, editable=False)
     # [[rule id, rule name, points], …]: why the lead has its score.
     score_details = models.JSONField(default=list, blank=True, editable=False)
@@ -222,6 +221,19 @@ class LeadEmail(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class LeadConsent(ConsentAnswer):
+    """A lead's consent (or refusal) to be contacted on one channel, with when and how it was given: the
+    same shape as a contact's (`customers.Consent`), written by the same helper (`customers.consents`) and
+    copied to the contact on conversion."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consents")
+
+    class Meta(ConsentAnswer.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "channel"], name="sales_leadconsent_unique_lead_channel")
+        ]
 
 
 class Opportunity(Record):

@@ -8,12 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.core import access
-from sencrm.core.forms import DateField, DateInput
-from sencrm.core.modules import Action, Module, Scope
+from sencrm.core.forms import DateField, DateInput, assignable_owners
+from sencrm.core.modules import Action, Module
 from sencrm.core.money import format_money
 from sencrm.core.record_views import RecordForm
 from sencrm.customers.models import Account, Contact
@@ -67,7 +66,7 @@ class AmountField(forms.CharField):
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if not text:
             return None
         if len(text) > 40:
             raise forms.ValidationError(
@@ -76,26 +75,13 @@ class AmountField(forms.CharField):
         return parse_amount(text)
 
 
-def sales_owners(user: Any, action: str) -> Any:
-    """Users the current user may give a deal to: themself, their teams' members, or anyone.
-
-    The same rule as `customers.forms.assignable_owners`, read from the opportunities module's grants.
-    """
-    level = access.scope_level(user, Module.SALES, action)
-    users = User.objects.filter(is_active=True)
-    if level == Scope.ALL:
-        return users
-    if level == Scope.TEAM:
-        return users.filter(Q(pk=user.pk) | Q(pk__in=user.teammate_ids()))
-    return users.filter(pk=user.pk)
-
-
-def _limited_choices(field: forms.ModelChoiceField, rows: list[Any]) -> None:
+def _limited_choices(field: Any, rows: list[Any]) -> None:
     """Show only `rows` in the select; the field still validates against its whole (scoped) queryset."""
     field.widget.choices = [("", "---------"), *((row.pk, str(row)) for row in rows)]
 
 
 class OpportunityForm(RecordForm):
+    owner_module = Module.SALES
     amount = AmountField(label=_("Amount (VND)"), required=False)
     probability = forms.IntegerField(
         label=_("Probability (%)"),
@@ -135,20 +121,15 @@ class OpportunityForm(RecordForm):
         editing = bool(self.instance.pk)
         self.fields["version"].required = editing
         self.fields["name"].widget.attrs["maxlength"] = 200
-        action = Action.EDIT if editing else Action.CREATE
-        self.fields["owner"].queryset = sales_owners(user, action)
-        self.fields["owner"].required = False
         pipelines = Pipeline.objects.filter(is_active=True).order_by("position", "id")
-        self.fields["pipeline"].queryset = pipelines
-        self.fields["pipeline"].required = False
-        self.fields["pipeline"].help_text = _("Empty: the default pipeline.")
-        self.fields["stage"].required = False
-        self.fields["stage"].queryset = Stage.objects.filter(pipeline__is_active=True).select_related(
-            "pipeline"
-        )
-        self.fields["stage"].help_text = _(
-            "Empty: the pipeline's first stage. Pick a stage of the chosen pipeline."
-        )
+        pipeline: Any = self.fields["pipeline"]
+        pipeline.queryset = pipelines
+        pipeline.required = False
+        pipeline.help_text = _("Empty: the default pipeline.")
+        stage: Any = self.fields["stage"]
+        stage.required = False
+        stage.queryset = Stage.objects.filter(pipeline__is_active=True).select_related("pipeline")
+        stage.help_text = _("Empty: the pipeline's first stage. Pick a stage of the chosen pipeline.")
         self.fields["close_reason"].help_text = _("Required when the stage is a lost stage.")
         self._stage_choices(pipelines)
         self._customer_choices(prefill)
@@ -157,7 +138,6 @@ class OpportunityForm(RecordForm):
                 self.instance.probability if self.instance.probability_manual else None
             )
         if not editing and not self.is_bound:
-            self.initial.setdefault("owner", user.pk)
             for name in ("contact", "account", "stage", "pipeline"):
                 if prefill.get(name) is not None:
                     self.initial[name] = prefill[name].pk
@@ -165,18 +145,17 @@ class OpportunityForm(RecordForm):
     def _stage_choices(self, pipelines: Any) -> None:
         """Stages grouped by pipeline, so the choice reads "Bán lẻ › Đàm phán"."""
         groups: list[Any] = [("", "---------")]
-        stages = list(
-            self.fields["stage"].queryset.order_by("pipeline__position", "pipeline_id", "position", "id")
-        )
+        field: Any = self.fields["stage"]
+        stages = list(field.queryset.order_by("pipeline__position", "pipeline_id", "position", "id"))
         for pipeline in pipelines:
             options = [(s.pk, f"{s.name} ({s.probability}%)") for s in stages if s.pipeline_id == pipeline.pk]
             if options:
                 groups.append((pipeline.name, options))
-        self.fields["stage"].widget.choices = groups
+        field.widget.choices = groups
 
     def _customer_choices(self, prefill: dict[str, Any]) -> None:
         for name, model, order in (("contact", Contact, "sort_key"), ("account", Account, "sort_key")):
-            field = self.fields[name]
+            field: Any = self.fields[name]
             scoped = access.scope(self.user, model, Action.VIEW)
             current = getattr(self.instance, name, None) if self.instance.pk else None
             # The deal's present customer stays valid even if it has left the user's scope since.
@@ -194,7 +173,7 @@ class OpportunityForm(RecordForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         pipeline, stage = data.get("pipeline"), data.get("stage")
         if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
             self.add_error("stage", _("This stage belongs to another pipeline."))
@@ -232,10 +211,11 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = sales_owners(user, Action.VIEW)
+        owner: Any = self.fields["owner"]
+        owner.queryset = assignable_owners(user, Module.SALES, Action.VIEW)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("close_from"), data.get("close_to")
         if start and end and start > end:
             self.add_error("close_to", _("The end date is before the start date."))

@@ -28,12 +28,15 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "manager": (
         gettext_noop("Manager"),
         gettext_noop("Works with the records of their teams; sees their teams' reports."),
-        _grants(OPERATIONS, WORK, S.TEAM) + _grants([M.REPORTS], [A.VIEW, A.EXPORT], S.TEAM),
+        _grants(OPERATIONS, WORK, S.TEAM)
+        + _grants([M.CATALOG], WORK, S.ALL)
+        + _grants([M.REPORTS], [A.VIEW, A.EXPORT], S.TEAM),
     ),
     "sales": (
         gettext_noop("Sales"),
         gettext_noop("Works with their own customers, leads, opportunities, quotes and orders."),
         _grants(SALES_MODULES, [A.VIEW, A.CREATE, A.EDIT, A.DELETE, A.EXPORT], S.OWN)
+        + _grants([M.CATALOG], [A.VIEW, A.EXPORT], S.ALL)
         + _grants([M.COLLABORATION], [A.VIEW, A.CREATE, A.EDIT], S.OWN),
     ),
     "marketing": (
@@ -43,6 +46,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         + _grants([M.LEADS], [A.VIEW], S.ALL)
         + _grants([M.LEADS], [A.CREATE, A.EDIT, A.IMPORT], S.OWN)
         + _grants([M.MARKETING], WORK, S.OWN)
+        + _grants([M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
         + _grants([M.REPORTS], [A.VIEW], S.OWN),
     ),
@@ -51,6 +55,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         gettext_noop("Reads all customers; handles tickets, care calls and reviews."),
         _grants([M.CUSTOMERS], [A.VIEW], S.ALL)
         + _grants([M.SUPPORT], [A.VIEW, A.CREATE, A.EDIT, A.EXPORT], S.ALL)
+        + _grants([M.COMMERCE, M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
         + _grants([M.FIELDSERVICE], [A.VIEW], S.ALL),
     ),
@@ -61,6 +66,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         # service module widens Contact/Account.access_q for that.
         _grants([M.FIELDSERVICE], [A.VIEW, A.EDIT], S.OWN)
         + _grants([M.CUSTOMERS], [A.VIEW], S.OWN)
+        + _grants([M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN),
     ),
     "board": (

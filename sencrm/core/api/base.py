@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from rest_framework import viewsets
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
 
 from sencrm.core import access
 from sencrm.core.modules import Action
@@ -17,10 +20,26 @@ ACTIONS = {
 }  # fmt: skip
 
 
+class ModuleRight(BasePermission):
+    """403 for a role without the module's view right (or create right, to create).
+
+    Which records it may see or change is decided per record by the gate (404 / 403).
+    The module is the view's `access_module`, else its model's.
+    """
+
+    message = gettext_lazy("Your role does not allow this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        module = getattr(view, "access_module", None) or view.model.access_module
+        action_name = Action.CREATE if getattr(view, "action", None) == "create" else Action.VIEW
+        return access.can(request.user, module, action_name)
+
+
 class RecordViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
     """Lists and lookups start from access.scope(view); writes are checked again by the services."""
 
     model: ClassVar[type[models.Model]]
+    permission_classes = [IsAuthenticated, ModuleRight]
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
 
     def get_queryset(self) -> models.QuerySet[Any]:

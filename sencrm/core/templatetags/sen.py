@@ -21,6 +21,30 @@ def money(amount: Decimal | int | float | str | None, currency: str = "VND") -> 
     return format_money(amount, currency)
 
 
+@register.filter
+def verbose_name(obj: Any) -> str:
+    """{{ record|verbose_name }} → "Báo giá": what kind of record it is, in the reader's language."""
+    meta = getattr(obj, "_meta", None)
+    return str(meta.verbose_name).capitalize() if meta is not None else ""
+
+
+@register.filter
+def quantity(value: Decimal | int | float | str | None) -> str:
+    """{{ line.quantity|quantity }} → "1,5" (Vietnamese) or "1.5": up to 3 decimals, no trailing zeros."""
+    from django.utils import translation
+
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)).quantize(Decimal("0.001")).normalize()
+    text = f"{number:f}"
+    whole, _, fraction = text.partition(".")
+    vietnamese = (translation.get_language() or "vi").startswith("vi")
+    grouped = f"{int(whole):,}".replace(",", "." if vietnamese else ",") if whole not in ("", "-") else whole
+    if whole.startswith("-") and not grouped.startswith("-"):
+        grouped = "-" + grouped
+    return f"{grouped}{',' if vietnamese else '.'}{fraction}" if fraction else grouped
+
+
 @register.simple_tag(takes_context=True)
 def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
     """The current query string with some parameters replaced (pagination links keep the filters)."""

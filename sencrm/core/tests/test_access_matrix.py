@@ -96,8 +96,18 @@ EXPECTED = {
         "sales1": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
         "sales2": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
         "marketing": {},
-        "care": {},
+        "care": {"view": "all"},  # care reads quotes, orders and contracts
         "tech": {},
+        "board": {},
+    },
+    # The catalogue is shared: whoever reads it reads all of it; managers maintain it.
+    "catalog": {
+        "manager": dict.fromkeys(ACTIONS, "all"),
+        "sales1": {"view": "all", "export": "all"},
+        "sales2": {"view": "all", "export": "all"},
+        "marketing": {"view": "all"},
+        "care": {"view": "all"},
+        "tech": {"view": "all"},
         "board": {},
     },
     "fieldservice": {
@@ -245,6 +255,18 @@ def _make(model, owner, team, name):
         fields.update(name=name, pipeline=pipeline, stage=stage)
     elif label == "activities.activity":
         fields.update(kind="task", subject=name)
+    elif label == "catalog.product":
+        fields.update(code=name[:40], name=name)
+    elif label == "catalog.pricelist":
+        import datetime as dt
+
+        fields.update(name=name, valid_from=dt.date(2026, 1, 1))
+    elif label in ("commerce.quote", "commerce.order"):
+        fields.update(number=f"{label}-{name}"[:40])
+    elif label == "commerce.contract":
+        import datetime as dt
+
+        fields.update(number=f"{label}-{name}"[:40], name=name, start_date=dt.date(2026, 1, 1))
     else:
         raise AssertionError(f"add a maker for {label} to the access matrix")
     return model.objects.create(**fields)

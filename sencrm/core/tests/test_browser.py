@@ -24,22 +24,31 @@ ARGS = [
 # What each demo role sees in the main navigation (the modules built so far).
 CUSTOMERS = ["customers:contact_list", "customers:account_list", "customers:caller_id"]
 SALES = ["sales:lead_list", "sales:opportunity_board"]
+COMMERCE = ["commerce:order_list", "catalog:product_list"]  # quotes, orders, contracts; products
 NAV = {
     "admin": [
         "home",
         "activities:my_day",
         *CUSTOMERS,
         *SALES,
+        *COMMERCE,
         "events:trash",
         "events:log",
         "users:user_list",
     ],
-    "manager": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
-    "sales1": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
-    "sales2": ["home", "activities:my_day", *CUSTOMERS, *SALES, "events:trash"],
-    "marketing": ["home", "activities:my_day", *CUSTOMERS, "sales:lead_list", "events:trash"],
-    "care": ["home", "activities:my_day", *CUSTOMERS],
-    "tech": ["home", "activities:my_day", *CUSTOMERS],
+    "manager": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
+    "sales1": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
+    "sales2": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
+    "marketing": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        "sales:lead_list",
+        "catalog:product_list",
+        "events:trash",
+    ],
+    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE],  # reads orders to answer customers
+    "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list"],
     "board": ["home"],
 }
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import zoneinfo
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
@@ -56,6 +57,40 @@ def test_list_shows_only_records_in_scope(client_as, make_gadget):
     make_gadget("sales2", name="theirs")
     html = client_as("sales1").get(reverse("testapp:gadget_list")).content.decode()
     assert "mine" in html and "theirs" not in html
+
+
+def test_list_filters_sorts_and_pages_through_the_gate(client_as, make_gadget):
+    for n in range(55):
+        make_gadget("sales1", name=f"máy {n:02d}", amount=n)
+    make_gadget("sales2", name="máy của đội khác", amount=1000)
+    client = client_as("sales1")
+    seen, params = [], {"sort": "-amount"}
+    for _ in range(3):
+        response = client.get(reverse("testapp:gadget_list"), params)
+        assert response.status_code == 200
+        seen += [g.name for g in response.context["page"].rows]
+        if not response.context["page"].next_cursor:
+            break
+        params = {"sort": "-amount", "cursor": response.context["page"].next_cursor}
+    assert seen == [f"máy {n:02d}" for n in range(54, -1, -1)]  # every row of the scope once, in order
+    html = client.get(reverse("testapp:gadget_list"), {"name": "máy 1", "amount_min": "12"}).content.decode()
+    assert "máy 12" in html and "máy 11" not in html and "máy 13" in html and "đội khác" not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"sort": "amount;DROP TABLE"}, "Thứ tự sắp xếp"),
+        ({"amount_min": "nhiều"}, "amount_min"),
+        ({"cursor": "forged"}, "Liên kết trang"),
+    ],
+)
+def test_a_bad_sort_filter_or_page_link_is_a_400_with_the_reason(client_as, make_gadget, params, message):
+    make_gadget("sales1", name="máy lọc nước")
+    response = client_as("sales1").get(reverse("testapp:gadget_list"), params)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-testid="list-error"' in html and message in html and "máy lọc nước" not in html
 
 
 def test_a_stale_form_is_refused_with_a_clear_message(client_as, org, make_gadget):

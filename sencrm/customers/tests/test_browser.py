@@ -62,3 +62,48 @@ def test_find_by_global_search_without_accents_then_log_a_call(page, org, hanoi)
     timeline = page.get_by_test_id("timeline")
     expect(timeline.locator(".timeline-item").first).to_contain_text("Ghi nhận cuộc gọi")
     expect(timeline.locator(".timeline-item").first).to_contain_text("Khách hỏi lịch lắp máy 12.000 BTU")
+
+
+def test_type_an_old_province_pick_a_suggestion_and_save_it_in_its_2025_province(page, org, hanoi):  # noqa: F811
+    sign_in(page, "sales1")
+    page.goto("/contacts/new/")
+    page.fill("#id_full_name", "Võ Thị Thu Trang")
+    page.fill("#id_phones", "0905 123 789")
+    province = page.get_by_test_id("province-input")
+    province.fill("binh duo")  # no diacritics, half a name
+    suggestion = page.get_by_test_id("province-suggestion").first
+    expect(suggestion).to_contain_text("Bình Dương")
+    expect(suggestion).to_contain_text("TP. Hồ Chí Minh")  # what it is saved as
+    suggestion.click()
+    expect(province).to_have_value("Bình Dương")
+    expect(page.locator("[data-province-list]")).to_be_hidden()
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("contact-name")).to_have_text("Võ Thị Thu Trang")
+    expect(page.locator("main")).to_contain_text("TP. Hồ Chí Minh")
+    assert not page.csp_errors
+
+
+def test_a_province_that_cannot_be_placed_is_explained_on_the_form(page, org, hanoi):  # noqa: F811
+    sign_in(page, "sales1")
+    page.goto("/contacts/new/")
+    page.fill("#id_full_name", "Võ Văn Lạ")
+    page.get_by_test_id("province-input").fill("Atlantis")
+    expect(page.get_by_test_id("no-province-suggestion")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("error-province")).to_contain_text("Không rõ tỉnh/thành phố")
+    expect(page.get_by_test_id("province-input")).to_have_value("Atlantis")
+
+
+def test_the_account_form_province_works_from_the_keyboard(page, org, hanoi):  # noqa: F811
+    sign_in(page, "sales1")
+    page.goto("/accounts/new/")
+    page.fill("#id_name", "Công ty TNHH Biển Nha Trang")
+    province = page.get_by_test_id("province-input")
+    province.fill("nha tr")
+    expect(page.get_by_test_id("province-suggestion").first).to_contain_text("Khánh Hòa")
+    province.press("ArrowDown")
+    page.keyboard.press("Enter")  # the focused suggestion
+    expect(province).to_have_value("Nha Trang")
+    page.get_by_test_id("save").click()
+    expect(page.locator("main")).to_contain_text("Khánh Hòa")

@@ -132,7 +132,7 @@ def test_create_contact_through_the_form(client_as, org, hanoi):
         "full_name": "Phạm Minh Đức",
         "phones": "0903 123 456\n+84 24 3825 1234",
         "emails": "duc@example.vn",
-        "province": hanoi.pk,
+        "province": "Hà Nội",
         "lifecycle_stage": "lead",
         "consent_zalo": "on",
         "consent_source": "Zalo",

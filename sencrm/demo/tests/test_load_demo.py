@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from django.core.management import call_command
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from sencrm.catalog.models import PriceList, Product
+from sencrm.commerce import totals
+from sencrm.commerce.models import Contract, Order, Quote
 from sencrm.customers.models import Contact
 from sencrm.events.models import Event
 from sencrm.sales import selectors
-from sencrm.sales.models import Lead, Opportunity, StageChange, WebForm, WebFormSubmission
+from sencrm.sales.models import Lead, LeadConsent, Opportunity, StageChange, WebForm, WebFormSubmission
 from sencrm.users.models import Role, Team, User
 
 
@@ -23,6 +27,10 @@ def _counts() -> tuple[int, ...]:
         Opportunity.all_objects.count(),
         StageChange.objects.count(),
         WebForm.objects.count(),
+        Product.all_objects.count(),
+        Quote.all_objects.count(),
+        Order.all_objects.count(),
+        Contract.all_objects.count(),
     )
 
 
@@ -30,6 +38,7 @@ def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     call_command("load_demo")
     counts = _counts()
     _check_sales_invariants()
+    _check_commerce_invariants()
     call_command("load_demo")
     assert _counts() == counts
     assert counts[:3] == (8, 2, 7)
@@ -131,6 +140,20 @@ def _check_sales_invariants() -> None:
     assert captured.exclude(utm={}).exists() and not captured.filter(referrer="").exists()
     assert Contact.objects.filter(source_leads__isnull=False).exists()
 
+    # Consent, as rows with a date and a source: the form's visitors agreed when they sent it, people who
+    # came by Zalo or the hotline agreed there, and converted leads handed their answers to the contact.
+    for lead in captured.prefetch_related("consents"):
+        rows = list(lead.consents.all())
+        assert rows and all(c.granted and c.recorded_at == lead.created_at for c in rows), lead.pk
+    zalo = leads.filter(source__code="zalo")
+    assert LeadConsent.objects.filter(lead__in=zalo, channel="zalo").count() == zalo.count()
+    for lead in zalo.filter(status="converted").select_related("converted_contact"):
+        assert lead.converted_contact.consents.filter(channel="zalo").exists(), lead.pk
+    answer = story.consents.get()
+    assert (answer.channel, answer.granted, answer.recorded_at) == ("phone", True, story.created_at)
+    kept = story.converted_contact.consents.get(channel="phone")
+    assert (kept.granted, kept.recorded_at, kept.source) == (True, answer.recorded_at, answer.source)
+
 
 def test_demo_organisation_matches_the_issue(db):
     call_command("load_demo")
@@ -154,3 +177,45 @@ def test_demo_organisation_matches_the_issue(db):
     assert set(Team.objects.get(name="Kinh doanh TP.HCM").members.values_list("username", flat=True)) == {
         "sales2"
     }
+
+
+def _check_commerce_invariants() -> None:
+    """Quotes from deals, orders from accepted quotes, contracts with the larger customers (issue 13)."""
+    assert Product.all_objects.count() >= 15 and PriceList.objects.exists()
+
+    quotes = Quote.objects.all()
+    assert set(quotes.values_list("status", flat=True)) == {"sent", "accepted"}
+    assert not quotes.filter(opportunity=None).exists()
+    for quote in quotes.filter(status="accepted").prefetch_related("lines"):
+        assert quote.total > 0 and quote.number.startswith("BG-"), quote.pk
+        assert Order.objects.filter(quote=quote).count() == 1, quote.pk
+    # The stored totals are what the one totals function computes from the lines.
+    for order in Order.objects.prefetch_related("lines")[:20]:
+        computed = totals.compute(
+            [
+                totals.LineInput(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    discount_percent=line.discount_percent,
+                    discount_amount=line.discount_amount,
+                    vat_rate=line.vat_rate,
+                    vat_reducible=line.vat_reducible,
+                    section=line.section,
+                )
+                for line in order.lines.all()
+            ],
+            document_discount=totals.DocumentDiscount(
+                percent=order.discount_percent, amount=order.discount_amount
+            ),
+            on=order.issue_date,
+        )
+        assert computed.total == order.total > 0, order.number
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert {"delivered", "partly_delivered", "cancelled"} <= statuses
+    assert not Order.objects.filter(status="cancelled", cancelled_reason="").exists()
+
+    today = timezone.localdate()
+    contracts = Contract.objects.all()
+    assert contracts.count() == 10 and not contracts.exclude(status="signed").exists()
+    assert contracts.filter(end_date__lte=today + dt.timedelta(days=31)).count() >= 2  # renewals due
+    assert any(c.ordered_total > c.total for c in contracts)  # one overruns

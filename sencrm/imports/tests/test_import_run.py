@@ -12,11 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
+from sencrm.core.modules import Action
 from sencrm.customers import services
 from sencrm.customers.models import Account, Contact, CustomerGroup, Phone, Tag
 from sencrm.customfields.models import CustomField
 from sencrm.events.diff import snapshot
 from sencrm.events.models import Event
+from sencrm.events.services import record_bulk_create, record_bulk_update
 from sencrm.imports import jobs, runner
 from sencrm.imports.models import ImportChunk, ImportJob, ImportStatus
 
@@ -288,7 +290,9 @@ def test_nobody_without_the_import_right_runs_an_import(org, data_dir):
     with pytest.raises(PermissionDenied):
         jobs.job_create(user=org["sales1"], target="contacts", file_name="s.csv", path=path)
     with pytest.raises(PermissionDenied):
-        services.contacts_import_batch(actor=org["sales1"], job=None, creates=[], updates=[])
+        record_bulk_create(Contact, actor=org["sales1"], drafts=[], action=Action.IMPORT)
+    with pytest.raises(PermissionDenied):
+        record_bulk_update(Contact, actor=org["sales1"], changes=[], action=Action.IMPORT)
 
 
 def test_html_is_stored_as_text(org, data_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.utils import timezone
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -37,7 +37,22 @@ CONSENTS_SCHEMA = {
 
 @extend_schema_field(CONSENTS_SCHEMA)
 class ConsentsField(serializers.JSONField):
-    """A lead's consents: {channel: {granted, at, source}}."""
+    """A lead's consents: {channel: {granted, at, source}}, read from its consent rows (written by the lead
+    services, which date each new answer)."""
+
+    def to_representation(self, value: Any) -> Any:
+        if hasattr(value, "all"):  # the lead's consent rows
+            return {c.channel: c.as_dict() for c in value.all()}
+        return super().to_representation(value)
+
+
+class LeadListSerializer(serializers.ListSerializer):  # type: ignore[type-arg]
+    """A page of leads with their consent rows read in one query."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        leads = list(data.all() if hasattr(data, "all") else data)
+        prefetch_related_objects(leads, "consents")
+        return super().to_representation(leads)
 
 
 class Described:
@@ -140,6 +155,7 @@ class LeadSerializer(Described, RecordSerializer):
 
     class Meta:
         model = Lead
+        list_serializer_class = LeadListSerializer
         fields = [
             "id",
             "url",
@@ -230,21 +246,6 @@ class LeadSerializer(Described, RecordSerializer):
         data: dict[str, Any] = super().to_representation(instance)
         data["version"] = instance.version
         return data
-
-
-def stamp_consents(new: dict[str, dict[str, Any]], existing: dict[str, Any] | None) -> dict[str, Any]:
-    """Merge consent answers into the lead's: a changed answer is dated now, an unchanged one keeps its."""
-    result = dict(existing or {})
-    now = timezone.now().isoformat()
-    for channel, answer in new.items():
-        before = result.get(channel) or {}
-        same = before.get("granted") == answer["granted"]
-        result[channel] = {
-            "granted": answer["granted"],
-            "at": before.get("at") if same and before.get("at") else now,
-            "source": answer["source"] or (before.get("source", "") if same else ""),
-        }
-    return result
 
 
 class LeadCreateSerializer(LeadSerializer):

@@ -13,17 +13,16 @@ import django_filters
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sencrm.core import access
-from sencrm.core.api.base import RecordViewSet
+from sencrm.core.api.base import ModuleRight, RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.api.pagination import RecordCursorPagination
 from sencrm.core.api.schema import SEARCH
@@ -41,7 +40,6 @@ from sencrm.sales.api.serializers import (
     OpportunitySerializer,
     PipelineSerializer,
     StageSerializer,
-    stamp_consents,
 )
 from sencrm.sales.filters import LeadFilter, OpportunityFilter
 from sencrm.sales.models import Lead, Opportunity, Pipeline, Stage
@@ -78,19 +76,6 @@ OPPORTUNITY_ORDERING = OpenApiParameter(
     "a leading `-` sorts descending. Anything else is a 400.",
 )
 NAME_SEARCH = OpenApiParameter("search", str, description="Text contained in the opportunity's name.")
-
-
-class ModuleRight(BasePermission):
-    """403 for a role without the module's view right (or create right, to create).
-
-    Which records it may see or change is decided per record by the gate (404 / 403).
-    """
-
-    message = gettext_lazy("Your role does not allow this.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        action_name = Action.CREATE if getattr(view, "action", None) == "create" else Action.VIEW
-        return access.can(request.user, view.access_module, action_name)
 
 
 class AliasOrderingFilter(StrictOrderingFilter):
@@ -202,8 +187,6 @@ class LeadViewSet(SalesRecordViewSet):
         extra = self._split(data)
         owner = data.pop("owner", None)
         team = data.pop("round_robin_team", None)
-        if "consents" in data:
-            data["consents"] = stamp_consents(data["consents"], {})
         lead = services.lead_create(
             actor=request.user, data=data, owner=owner, round_robin_team=team, **extra
         )
@@ -229,8 +212,6 @@ class LeadViewSet(SalesRecordViewSet):
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
         extra = self._split(data)
-        if "consents" in data:
-            data["consents"] = stamp_consents(data["consents"], lead.consents)
         lead = services.lead_update(lead, actor=request.user, changes=data, version=version, **extra)
         return Response(self.get_serializer(self._fresh(lead)).data)
 

@@ -1,5 +1,11 @@
 """Lead conversion: in one step a lead becomes a contact (and an account, and optionally an
-opportunity); its history, source, campaign and first touch carry over and it stays, converted."""
+opportunity); its history, source, campaign, first touch and consents carry over and it stays, converted.
+
+Every write goes through the services: the contact and account through theirs, the records that pointed
+at the lead (activities…) gain the contact through `record_update` (one event each), and the lead's own
+events are left as they were written: its `lead.converted` event, on the contact's journey, hands the
+lead's journey to the contact (`events.selectors.customer_timeline` reads it from there; docs/decisions.md,
+"Merge and conversion hand a journey over")."""
 
 from __future__ import annotations
 
@@ -8,18 +14,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sencrm.core import access
+from sencrm.core.models import Record
 from sencrm.core.modules import Action
 from sencrm.customers.choices import LifecycleStage
+from sencrm.customers.consents import consents_carried
 from sencrm.customers.models import Account, Contact
 from sencrm.customers.services import account_create, contact_create, contact_update
-from sencrm.events.models import Event
 from sencrm.events.services import record_update
 from sencrm.sales.choices import LeadStatus
 from sencrm.sales.models import Lead, Opportunity, Pipeline
@@ -53,7 +59,7 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
             },
             phones=phones,
             emails=emails,
-            consents=lead.consents or None,
+            consents=consents_carried(lead),
             actor_label=f"lead#{lead.pk}",
         )
     # Linking to a contact that exists: it gains what it lacks, and keeps what it has.
@@ -77,14 +83,41 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
         version=None,
         phones=[*known_phones, *phones],
         emails=[*known_emails, *emails],
-        consents={
-            k: v
-            for k, v in (lead.consents or {}).items()
-            if k not in {c.channel for c in contact.consents.all()}
-        }
-        or None,
+        # The contact's own answers stand; it gains the lead's for the channels it has none for.
+        consents=consents_carried(lead, contact),
         actor_label=f"lead#{lead.pk}",
     )
+
+
+def _link_to_contact(lead: Lead, *, actor: Any, contact: Contact, account: Account | None) -> dict[str, Any]:
+    """The records that point at the lead and may name a customer (activities, a deal made from the lead…)
+    gain its contact and account where they name none, each through `record_update` so that the change is
+    on its history; found from the models' metadata, so a module added later is covered too."""
+    moved: dict[str, Any] = {}
+    for rel in Lead._meta.related_objects:
+        model: Any = rel.related_model
+        if rel.many_to_many or not issubclass(model, Record):
+            continue  # the lead's own rows (phones, emails, consents) stay with it
+        names = {f.name: f.related_model for f in model._meta.concrete_fields if f.is_relation}
+        if names.get("contact") is not Contact:
+            continue
+        ids = []
+        for row in model.all_objects.filter(**{rel.field.name: lead}).order_by("pk"):
+            changes: dict[str, Any] = {}
+            if row.contact_id is None:
+                changes["contact"] = contact
+            if account is not None and names.get("account") is Account and row.account_id is None:
+                changes["account"] = account
+            if not changes:
+                continue
+            # A rule of the conversion, not the actor's own edit (the lead's owner may not own its calls).
+            record_update(
+                row, actor=actor, changes=changes, version=None, system=True, actor_label=f"lead#{lead.pk}"
+            )
+            ids.append(row.pk)
+        if ids:
+            moved[model._meta.label] = {"count": len(ids), "ids": ids}
+    return moved
 
 
 @transaction.atomic
@@ -144,20 +177,11 @@ def lead_convert(
                 "products": current.interest,
                 "source": current.source,
                 "campaign": current.campaign,
+                "lead": current,
             },
             actor_label=f"lead#{current.pk}",
         )
-        Opportunity.all_objects.filter(pk=opportunity.pk).update(lead=current)
-        opportunity.lead = current
-    # The lead's journey so far becomes the contact's: its events and activities move over.
-    lead_ct = ContentType.objects.get_for_model(Lead)
-    contact_ct = ContentType.objects.get_for_model(Contact)
-    moved_events = Event.objects.filter(customer_type=lead_ct, customer_id=current.pk).update(
-        customer_type=contact_ct, customer_id=new_contact.pk
-    )
-    from sencrm.activities.models import Activity
-
-    moved_activities = Activity.all_objects.filter(lead=current).update(contact=new_contact, account=account)
+    moved = _link_to_contact(current, actor=actor, contact=new_contact, account=account)
     converted = record_update(
         current,
         actor=actor,
@@ -177,8 +201,8 @@ def lead_convert(
             "contact": new_contact.pk,
             "account": account.pk if account else None,
             "opportunity": opportunity.pk if opportunity else None,
-            "moved_events": moved_events,
-            "moved_activities": moved_activities,
+            # What was linked to the contact: {"activities.Activity": {"count": n, "ids": […]}}.
+            "moved": moved,
             "source": current.source.code if current.source else None,
             "campaign": current.campaign,
             "first_touch_at": (current.first_touch_at or current.created_at).isoformat(),

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sencrm.core.phones import display, search_digits
-from sencrm.core.text import clean_text, fold, name_sort_key
+from sencrm.core.text import clean_text
+from sencrm.customers.consents import Answers, consents_write
 from sencrm.customers.services import normalise_emails, normalise_phones
 from sencrm.customfields import custom_fields
+from sencrm.events.children import write_children
 from sencrm.events.services import record_create, record_delete, record_update
 from sencrm.sales.choices import LeadStatus
-from sencrm.sales.models import Lead, LeadEmail, LeadPhone, RoundRobinState
+from sencrm.sales.derived import lead_derived
+from sencrm.sales.models import Lead, RoundRobinState
 
 TEXT_FIELDS = {"full_name", "company", "title", "campaign", "next_action", "unqualified_reason"}
 
@@ -27,54 +29,13 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = clean_text(cleaned[name])
     if cleaned.get("interest") is not None and "interest" in cleaned:
         cleaned["interest"] = str(cleaned["interest"]).strip()
-    if "full_name" in cleaned:
-        if not cleaned["full_name"]:
-            raise ValidationError({"full_name": _("Enter the lead's name.")})
-        cleaned["sort_key"] = name_sort_key(cleaned["full_name"])
+    if "full_name" in cleaned and not cleaned["full_name"]:
+        raise ValidationError({"full_name": _("Enter the lead's name.")})
     if cleaned.get("status") == LeadStatus.CONVERTED:
         raise ValidationError(
             {"status": _("A lead is converted with the Convert action, not by its status.")}
         )
     return cleaned
-
-
-def _write_children(
-    lead: Lead, phones: list[dict[str, str]] | None, emails: list[str] | None
-) -> dict[str, list[Any]]:
-    """Replace phones/emails when given; refresh the search key and primary phone/email."""
-    changed: dict[str, list[Any]] = {}
-    if phones is not None:
-        before = [p.number for p in lead.phones.all()]
-        after = [p["number"] for p in phones]
-        if before != after:
-            lead.phones.all().delete()
-            LeadPhone.objects.bulk_create(
-                LeadPhone(lead=lead, number=p["number"], e164=p["e164"], position=i)
-                for i, p in enumerate(phones)
-            )
-            changed["phones"] = [before, after]
-    if emails is not None:
-        before = [e.address for e in lead.emails.all()]
-        if before != emails:
-            lead.emails.all().delete()
-            LeadEmail.objects.bulk_create(
-                LeadEmail(lead=lead, address=a, address_key=a.lower(), position=i)
-                for i, a in enumerate(emails)
-            )
-            changed["emails"] = [before, emails]
-    phone_rows = list(lead.phones.values_list("e164", flat=True))
-    email_rows = list(lead.emails.values_list("address_key", flat=True))
-    parts = [fold(lead.full_name), fold(lead.company), *(search_digits(e) for e in phone_rows), *email_rows]
-    first_email = lead.emails.values_list("address", flat=True).first()
-    derived = {
-        "search_key": " ".join(p for p in parts if p),
-        "primary_phone": display(phone_rows[0]) if phone_rows else "",
-        "primary_email": first_email or "",
-    }
-    Lead.all_objects.filter(pk=lead.pk).update(**derived)
-    for name, value in derived.items():
-        setattr(lead, name, value)
-    return changed
 
 
 def round_robin_owner(team: Any) -> Any:
@@ -100,18 +61,23 @@ def lead_create(
     owner: Any = None,
     team: Any = None,
     round_robin_team: Any = None,
+    consents: Answers | None = None,
     actor_label: str = "",
     system: bool = False,
 ) -> Lead:
-    """Create a lead. `round_robin_team`: the owner is the team's next member in turn.
+    """Create a lead. `round_robin_team`: the owner is the team's next member in turn. `consents`
+    ({channel: {granted, source, at}}, or under "consents" in `data`, as the API sends it): recorded as
+    rows with their date and source, as a contact's are.
 
     The new owner is notified by the notifications consumer (it reads the created event).
     """
     data = _clean(data)
+    consents = data.pop("consents", consents)
     data["custom_field_data"] = custom_fields.validate(
         Lead, data.get("custom_field_data") or {}, partial=False
     )
     phone_rows, email_rows = normalise_phones(phones), normalise_emails(emails)
+    data.update(lead_derived(data, [p["e164"] for p in phone_rows], email_rows))
     if round_robin_team is not None:
         owner = round_robin_owner(round_robin_team) or owner
         team = round_robin_team
@@ -122,7 +88,10 @@ def lead_create(
         owner=owner,
         team=team,
         actor_label=actor_label,
-        related=lambda lead: _write_children(lead, phone_rows, email_rows),
+        related=lambda lead: {
+            **write_children(lead, phone_rows, email_rows),
+            **consents_write(lead, consents),
+        },
         system=system,
     )
 
@@ -136,9 +105,14 @@ def lead_update(
     version: int | None,
     phones: Iterable[dict[str, str] | str] | None = None,
     emails: Iterable[str] | None = None,
+    consents: Answers | None = None,
     actor_label: str = "",
 ) -> Lead:
-    if lead.is_converted and set(changes) - {"next_action", "next_action_at"}:
+    """Change a lead; `consents` as for `lead_create` (a changed answer is dated now, an unchanged one
+    keeps its date and source)."""
+    changes = dict(changes)
+    consents = changes.pop("consents", consents)
+    if lead.is_converted and (set(changes) - {"next_action", "next_action_at"} or consents):
         raise ValidationError(_("This lead has been converted; change the contact instead."))
     changes = _clean(changes)
     if "custom_field_data" in changes:
@@ -153,7 +127,10 @@ def lead_update(
         changes=changes,
         version=version,
         actor_label=actor_label,
-        related=lambda current: _write_children(current, phone_rows, email_rows),
+        related=lambda current: {
+            **write_children(current, phone_rows, email_rows),
+            **consents_write(current, consents),
+        },
     )
 
 
@@ -179,16 +156,25 @@ def lead_add_details(
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
     interest: str = "",
+    consents: Answers | None = None,
 ) -> Lead:
     """Link a new enquiry to an existing lead instead of creating a duplicate: its new phones and
-    emails are added and its interest appended."""
+    emails are added, its interest appended and its consent answers recorded."""
     new_phones = normalise_phones([*(p.number for p in lead.phones.all()), *phones])
     new_emails = normalise_emails([*(e.address for e in lead.emails.all()), *emails])
     changes: dict[str, Any] = {}
     interest = interest.strip()
     if interest and interest not in lead.interest:
         changes["interest"] = f"{lead.interest}\n{interest}".strip()
-    return lead_update(lead, actor=actor, changes=changes, version=None, phones=new_phones, emails=new_emails)
+    return lead_update(
+        lead,
+        actor=actor,
+        changes=changes,
+        version=None,
+        phones=new_phones,
+        emails=new_emails,
+        consents=consents,
+    )
 
 
 def lead_delete(lead: Lead, *, actor: Any, version: int | None = None) -> Lead:

@@ -48,8 +48,9 @@ def lead_capture(
     """Create the lead a visitor submitted (validated by the caller's form; raises ValidationError)."""
     now = timezone.now()
     channels = {"email": bool(emails), "phone": bool(phones)}
+    # The visitor's answer holds for the channels they gave us (recorded as rows by the lead service).
     consents = {
-        channel: {"granted": consent, "at": now.isoformat(), "source": f"{form.name}: {consent_text}"[:200]}
+        channel: {"granted": consent, "at": now, "source": f"{form.name}: {consent_text}"[:200]}
         for channel, present in channels.items()
         if present
     }
@@ -61,7 +62,6 @@ def lead_capture(
         "utm": {k: v[:200] for k, v in utm.items() if k in UTM_KEYS and v},
         "referrer": referrer[:500],
         "web_form": form,
-        "consents": consents,
     }
     owner = form.owner if form.owner is not None and form.owner.is_active else None
     if owner is None:
@@ -76,6 +76,7 @@ def lead_capture(
         emails=emails,
         owner=owner,
         round_robin_team=form.team,
+        consents=consents,
         actor_label=f"webform#{form.pk}",
         system=True,
     )

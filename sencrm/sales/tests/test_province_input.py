@@ -68,3 +68,29 @@ def test_the_lead_list_filters_on_an_old_name(client_as, make_lead):
     make_lead(full_name="Khách Hà Nội", phones=["0903 111 333"])
     html = client_as("sales1").get(reverse("sales:lead_list"), {"province": "Bình Thuận"}).content.decode()
     assert "Khách Phan Thiết" in html and "Khách Hà Nội" not in html
+
+
+def test_the_lead_form_takes_an_old_province_and_refuses_an_unknown_one(client_as, pipelines):
+    from django.urls import reverse
+
+    client = client_as("sales1")
+    form = client.get(reverse("sales:lead_create")).content.decode()
+    assert 'data-province-input="' in form and "js/provinces" in form
+    data = {
+        "full_name": "Khách Bình Dương",
+        "phones": "0903 222 444",
+        "status": "new",
+        "province": "Thủ Dầu Một",
+    }
+    assert client.post(reverse("sales:lead_create"), data).status_code == 302
+    lead = Lead.objects.get()
+    assert lead.province.code == "ho-chi-minh"
+    edit = client.get(reverse("sales:lead_edit", args=[lead.pk])).content.decode()
+    assert 'value="TP. Hồ Chí Minh"' in edit
+    refused = client.post(
+        reverse("sales:lead_edit", args=[lead.pk]),
+        {**data, "province": "Gotham", "version": lead.version},
+    )
+    assert refused.status_code == 400 and "Không rõ tỉnh/thành phố" in refused.content.decode()
+    lead.refresh_from_db()
+    assert lead.province.code == "ho-chi-minh" and lead.version == 1

@@ -15,6 +15,7 @@ from sencrm.activities.services import activity_create
 from sencrm.core.exceptions import StaleRecord
 from sencrm.customers.models import Account, Contact, SourceChannel
 from sencrm.events import consumers
+from sencrm.events import selectors as event_selectors
 from sencrm.events.models import Event, Notification
 from sencrm.sales import selectors, services
 from sencrm.sales.models import Lead, Opportunity, StageChange
@@ -111,17 +112,20 @@ def test_conversion_carries_everything_over_and_keeps_the_lead(org, make_lead, r
     # History kept: the lead's events and activities are on the contact's journey now.
     call.refresh_from_db()
     assert call.contact == contact and call.lead == lead
-    contact_ct = ContentType.objects.get_for_model(Contact)
-    journey = set(
-        Event.objects.filter(customer_type=contact_ct, customer_id=contact.pk).values_list("type", flat=True)
-    )
+    events, _more = event_selectors.customer_timeline(user=org["sales1"], customer=contact, limit=100)
+    journey = {e.type for e in events}
     assert {
         "lead.created",
         "activity.created",
+        "activity.updated",  # the call gained the contact, on its history
         "lead.converted",
         "contact.created",
         "opportunity.created",
     } <= journey
+    # …read through the conversion: the lead's own events were not rewritten.
+    lead_created = Event.objects.get(type="lead.created", subject_id=lead.pk)
+    assert lead_created.customer_type == ContentType.objects.get_for_model(Lead)
+    assert lead_created.customer_id == lead.pk
     with pytest.raises(ValidationError):
         services.lead_convert(lead, actor=org["sales1"])
 

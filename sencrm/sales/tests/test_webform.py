@@ -128,8 +128,9 @@ def test_valid_submission_creates_the_lead(webform, org):
     assert lead.referrer == "https://dieuhoasen.vn/dieu-hoa?utm_source=facebook"
     assert lead.owner == org["sales1"]
     assert lead.first_touch_at is not None
-    assert lead.consents["phone"]["granted"] and lead.consents["email"]["granted"]
-    assert "Tôi đồng ý" in lead.consents["email"]["source"]
+    consents = {c.channel: c for c in lead.consents.all()}
+    assert sorted(consents) == ["email", "phone"] and consents["phone"].granted and consents["email"].granted
+    assert "Tôi đồng ý" in consents["email"].source and consents["email"].recorded_at == lead.first_touch_at
     event = Event.objects.get(type="lead.created", subject_id=lead.pk)
     assert event.actor_label == f"webform#{webform.pk}"
     assert WebFormSubmission.objects.get().outcome == "created"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
-from sencrm.core.record_views import call_service
+from sencrm.core.record_views import form_post
 from sencrm.customers.choices import ConsentChannel
 from sencrm.customfields import custom_fields
 from sencrm.events import selectors as event_selectors
@@ -96,8 +96,8 @@ def _detail(request: HttpRequest, lead: Lead, *, status: int = 200, **forms_: An
         "duplicates": duplicates,
         "custom_values": [(label, value) for label, value in extra if value],
         "consents": [
-            {"label": channels.get(channel, channel), **(value if isinstance(value, dict) else {})}
-            for channel, value in (lead.consents or {}).items()
+            {"label": channels.get(c.channel, c.channel), "consent": c}
+            for c in sorted(lead.consents.all(), key=lambda c: list(channels).index(c.channel))
         ],
         "utm": sorted((str(k), str(v)) for k, v in (lead.utm or {}).items()),
         "ct_id": ContentType.objects.get_for_model(Lead).pk,
@@ -169,69 +169,66 @@ def _open_lead_or_400(request: HttpRequest, lead: Lead) -> HttpResponse | None:
 @require_http_methods(["GET", "POST"])
 def lead_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Set or clear the next action and its time (the inline form on the lead's page)."""
+    if request.method == "POST":
+        return _inline_post(
+            request,
+            pk,
+            "follow_up_form",
+            FollowUpForm(request.POST),
+            lambda lead, data: services.lead_update(
+                lead,
+                actor=request.user,
+                changes={"next_action": data["next_action"], "next_action_at": data["next_action_at"]},
+                version=data["version"],
+            ),
+            lambda saved: _("Next action saved."),
+        )
     lead = get_lead(request, pk, Action.EDIT)
     refused = _open_lead_or_400(request, lead)
     if refused is not None:
         return refused
-    if request.method == "GET":
-        form = FollowUpForm(initial=_follow_up_initial(lead))
-        if getattr(request, "htmx", False):
-            return render(request, "sales/partials/lead_follow_up_form.html", {"object": lead, "form": form})
-        return _detail(request, lead, follow_up_form=form)
-    form = FollowUpForm(request.POST)
-    status = 400
-    if form.is_valid():
-        saved, status = call_service(
-            form,
-            lambda: services.lead_update(
-                Lead.objects.get(pk=lead.pk),
-                actor=request.user,
-                changes={
-                    "next_action": form.cleaned_data["next_action"],
-                    "next_action_at": form.cleaned_data["next_action_at"],
-                },
-                version=form.cleaned_data["version"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("Next action saved."))
-            return redirect(saved)
-    return _detail(request, lead, status=status, follow_up_form=form)
+    form = FollowUpForm(initial=_follow_up_initial(lead))
+    if getattr(request, "htmx", False):
+        return render(request, "sales/partials/lead_follow_up_form.html", {"object": lead, "form": form})
+    return _detail(request, lead, follow_up_form=form)
 
 
-def _post_form(
-    request: HttpRequest, lead: Lead, form: forms.Form, name: str, save: Any, success: str
+def _inline_post(
+    request: HttpRequest,
+    pk: int,
+    name: str,
+    form: forms.Form,
+    save: Callable[[Lead, dict[str, Any]], Lead],
+    success: Callable[[Lead], str],
 ) -> HttpResponse:
-    status = 400
-    if form.is_valid():
-        saved, status = call_service(form, lambda: save(form.cleaned_data))
-        if saved is not None:
-            messages.success(request, success % {"name": saved, "owner": saved.owner})
-            return redirect(saved)
-    return _detail(request, lead, status=status, **{name: form})
+    """One of the lead page's own forms (follow-up, assignment, status) posted: `save` runs on the
+    stored lead, then back to the page; the page again with the form's reasons otherwise."""
+    lead = get_lead(request, pk, Action.EDIT)
+    refused = _open_lead_or_400(request, lead)
+    if refused is not None:
+        return refused
+    return form_post(
+        request,
+        form,
+        lambda: save(Lead.objects.get(pk=lead.pk), form.cleaned_data),
+        failed=lambda status: _detail(request, lead, status=status, **{name: form}),
+        success=success,
+    )
 
 
 @login_required
 @require_POST
 def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the lead to an owner, or to the next member of a team in turn (round robin)."""
-    lead = get_lead(request, pk, Action.EDIT)
-    refused = _open_lead_or_400(request, lead)
-    if refused is not None:
-        return refused
-    return _post_form(
+    return _inline_post(
         request,
-        lead,
-        AssignForm(request.POST, user=request.user),
+        pk,
         "assign_form",
-        lambda data: services.lead_assign(
-            Lead.objects.get(pk=lead.pk),
-            actor=request.user,
-            owner=data.get("owner"),
-            team=data.get("team"),
-            version=data["version"],
+        AssignForm(request.POST, user=request.user),
+        lambda lead, data: services.lead_assign(
+            lead, actor=request.user, owner=data.get("owner"), team=data.get("team"), version=data["version"]
         ),
-        _("%(name)s is now assigned to %(owner)s."),
+        lambda saved: _("%(name)s is now assigned to %(owner)s.") % {"name": saved, "owner": saved.owner},
     )
 
 
@@ -239,20 +236,16 @@ def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Qualify the lead: contacted, qualified, or unqualified with a reason."""
-    lead = get_lead(request, pk, Action.EDIT)
-    refused = _open_lead_or_400(request, lead)
-    if refused is not None:
-        return refused
-    return _post_form(
+    return _inline_post(
         request,
-        lead,
-        StatusForm(request.POST),
+        pk,
         "status_form",
-        lambda data: services.lead_update(
-            Lead.objects.get(pk=lead.pk),
+        StatusForm(request.POST),
+        lambda lead, data: services.lead_update(
+            lead,
             actor=request.user,
             changes={"status": data["status"], "unqualified_reason": data["unqualified_reason"]},
             version=data["version"],
         ),
-        _("Status of %(name)s saved."),
+        lambda saved: _("Status of %(name)s saved.") % {"name": saved},
     )

@@ -17,7 +17,7 @@ from sencrm.activities import services as activity_services
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.modules import Action, Module
-from sencrm.core.record_views import call_service, service_form_page
+from sencrm.core.record_views import call_service, form_post, record_edit_page
 from sencrm.customers.models import Contact
 from sencrm.sales import selectors, services
 from sencrm.sales.lead_forms import LeadForm
@@ -117,13 +117,17 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.LEADS, Action.CREATE)
     initial = {"first_touch_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = LeadForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def page(status: int) -> HttpResponse:
+        return render(request, FORM, {"form": form}, status=status)
+
+    if request.method != "POST":
+        return page(200)
+    if form.is_valid():
         link = request.POST.get("link", "")[:40]
         if link:
             response = _link_to_existing(request, form, link)
-            if response is not None:
-                return response
-            return render(request, FORM, {"form": form}, status=400)
+            return response if response is not None else page(400)
         found = selectors.lead_duplicates(
             user=request.user,
             phones_e164=form.phones_e164(),
@@ -132,28 +136,24 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         )
         if found and not form.cleaned_data.get("create_anyway"):
             # The second submit of the same form (the "create anyway" button) carries the flag.
-            form.data = form.data.copy()
-            form.data["create_anyway"] = "on"
+            data = request.POST.copy()
+            data["create_anyway"] = "on"
+            form.data = data
             context = {"form": form, "duplicates": _duplicate_context(request, found)}
             return render(request, FORM, context, status=409)
+
+    def create() -> Lead:
         changes = form.record_changes()
-        changes.pop("owner", None)
-        lead, status = call_service(
-            form,
-            lambda: services.lead_create(
-                actor=request.user,
-                data=changes,
-                phones=form.phone_list(),
-                emails=form.email_list(),
-                owner=form.cleaned_data.get("owner"),
-                round_robin_team=form.cleaned_data.get("round_robin_team"),
-            ),
+        changes.pop("owner", None)  # given to the service as the owner (or the round robin's pick)
+        return services.lead_create(
+            actor=request.user,
+            data=changes,
+            owner=form.cleaned_data.get("owner"),
+            round_robin_team=form.cleaned_data.get("round_robin_team"),
+            **form.service_kwargs(),
         )
-        if lead is not None:
-            messages.success(request, _("Lead %(name)s was created.") % {"name": lead})
-            return redirect(lead)
-        return render(request, FORM, {"form": form}, status=status)
-    return render(request, FORM, {"form": form}, status=400 if request.method == "POST" else 200)
+
+    return form_post(request, form, create, failed=page, success=_("Lead %(name)s was created."))
 
 
 @login_required
@@ -167,21 +167,7 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
             {"object": lead, "message": _("This lead has been converted; change the contact instead.")},
             status=400 if request.method == "POST" else 200,
         )
-    form = LeadForm(request.POST or None, instance=lead, user=request.user)
-    return service_form_page(
-        request,
-        form,
-        lambda: services.lead_update(
-            Lead.objects.get(pk=lead.pk),
-            actor=request.user,
-            changes=form.record_changes(),
-            version=form.cleaned_data["version"],
-            phones=form.phone_list(),
-            emails=form.email_list(),
-        ),
-        FORM,
-        {"object": lead},
-    )
+    return record_edit_page(request, lead, LeadForm, services.lead_update, FORM)
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
-from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
-from sencrm.core.pagination import BadCursor, keyset_page
-from sencrm.core.record_views import call_service, service_form_page
+from sencrm.core.panels import panels as record_panels
+from sencrm.core.record_views import (
+    RecordList,
+    record_edit_page,
+    record_list_page,
+    service_form_page,
+    trash_and_redirect,
+)
 from sencrm.customers.models import Account, Contact
 from sencrm.events import selectors as event_selectors
 from sencrm.sales import services
@@ -29,7 +34,7 @@ from sencrm.sales.opportunity_forms import OpportunityForm
 from sencrm.sales.selectors import opportunity_search_filter
 from sencrm.sales.views.opportunity_common import decorate_cards, get_opportunity
 
-PAGE_SIZE = 50
+FORM = "sales/opportunity_form.html"
 # ?sort= values of the opportunity table → (model field, descending); keyset paging needs non-null fields.
 OPPORTUNITY_SORTS = {
     "name": ("name", False), "-name": ("name", True),
@@ -38,43 +43,27 @@ OPPORTUNITY_SORTS = {
 }  # fmt: skip
 
 
+OPPORTUNITIES = RecordList(
+    Opportunity,
+    OpportunityFilter,
+    lambda qs, params: opportunity_search_filter(qs, params.get("q", "")[:100]),
+)
+
+
 @login_required
 @require_GET
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.SALES, Action.VIEW)
-    base = access.scope(request.user, Opportunity, Action.VIEW)
-    filterset = OpportunityFilter(request.GET or None, queryset=base, request=request)
-    sort = request.GET.get("sort", "-created")
-    query = request.GET.get("q", "").strip()[:100]
-    context: dict[str, Any] = {
-        "filter": filterset,
-        "sort": sort,
-        "query": query,
-        "can_create": access.can(request.user, Module.SALES, Action.CREATE),
-    }
-    if sort not in OPPORTUNITY_SORTS:
-        context["error"] = _("Unknown sort order.")
-    elif filterset.is_bound and not filterset.is_valid():
-        context["error"] = _("Some filters are not valid: %(fields)s") % {
-            "fields": ", ".join(filterset.errors)
-        }
-    if "error" in context:
-        return render(request, "sales/opportunity_list.html", context, status=400)
-    qs = filterset.qs if filterset.is_bound else base
-    if query:
-        qs = opportunity_search_filter(qs, query)
-    qs = qs.select_related("stage", "pipeline", "owner", "contact", "account")
-    field, descending = OPPORTUNITY_SORTS[sort]
-    try:
-        context["page"] = keyset_page(
-            qs, sort=field, descending=descending, cursor=request.GET.get("cursor"), size=PAGE_SIZE
-        )
-    except BadCursor:
-        context["error"] = _("This page link is no longer valid. Start again from the first page.")
-        return render(request, "sales/opportunity_list.html", context, status=400)
-    decorate_cards(request.user, context["page"].rows)
-    return render_page_or_partial(
-        request, "sales/opportunity_list.html", "sales/partials/opportunity_table.html", context
+    return record_list_page(
+        request,
+        OPPORTUNITIES,
+        sorts=OPPORTUNITY_SORTS,
+        default_sort="-created",
+        template="sales/opportunity_list.html",
+        partial="sales/partials/opportunity_table.html",
+        context={"can_create": access.can(request.user, Module.SALES, Action.CREATE)},
+        related=["stage", "pipeline", "owner", "contact", "account"],
+        decorate=lambda rows: decorate_cards(request.user, rows),
     )
 
 
@@ -99,6 +88,7 @@ def _detail_context(request: HttpRequest, opp: Opportunity) -> dict[str, Any]:
         "events": events,
         "next_before": next_before,
         "ct_id": ContentType.objects.get_for_model(Opportunity).pk,
+        "panels": record_panels(opp, user),  # other modules' parts of the page (quotes and orders)
         "can_edit": can_edit,
         "can_delete": access.in_scope(user, Action.DELETE, opp),
         "can_win": can_edit and not opp.stage.is_won,
@@ -138,49 +128,31 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.SALES, Action.CREATE)
     prefill = _prefill(request) if request.method == "GET" else {}
     form = OpportunityForm(request.POST or None, user=request.user, prefill=prefill)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            changes = form.record_changes()
-            created, status = call_service(
-                form,
-                lambda: services.opportunity_create(
-                    actor=request.user, data=changes, owner=form.cleaned_data.get("owner")
-                ),
-            )
-            if created is not None:
-                messages.success(request, _("Opportunity %(name)s was created.") % {"name": created.name})
-                return redirect(created)
-    return render(request, "sales/opportunity_form.html", {"form": form}, status=status)
+    return service_form_page(
+        request,
+        form,
+        lambda: services.opportunity_create(
+            actor=request.user, data=form.record_changes(), owner=form.cleaned_data.get("owner")
+        ),
+        FORM,
+        {},
+        success=_("Opportunity %(name)s was created."),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     opp = get_opportunity(request, pk, Action.EDIT)
-    form = OpportunityForm(request.POST or None, instance=opp, user=request.user)
-    return service_form_page(
-        request,
-        form,
-        lambda: services.opportunity_update(
-            Opportunity.objects.get(pk=opp.pk),
-            actor=request.user,
-            changes=form.record_changes(),
-            version=form.cleaned_data["version"],
-        ),
-        "sales/opportunity_form.html",
-        {"object": opp},
-    )
+    return record_edit_page(request, opp, OpportunityForm, services.opportunity_update, FORM)
 
 
 @login_required
 @require_POST
 def opportunity_delete(request: HttpRequest, pk: int) -> HttpResponse:
     opp = get_opportunity(request, pk, Action.DELETE)
-    services.opportunity_delete(opp, actor=request.user)
-    messages.success(request, _("Moved to the trash. You can restore it from the trash."))
-    return HttpResponseRedirect(reverse("sales:opportunity_board") + f"?pipeline={opp.pipeline_id}")
+    board = reverse("sales:opportunity_board") + f"?pipeline={opp.pipeline_id}"
+    return trash_and_redirect(request, opp, services.opportunity_delete, board)
 
 
 @login_required

@@ -5,25 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from sencrm.core import access
 from sencrm.core.modules import Action
+from sencrm.core.record_views import get_record
 from sencrm.customers.models import Account, Contact
 from sencrm.sales.models import Opportunity
 
 
 def get_opportunity(request: HttpRequest, pk: int, action: str = Action.VIEW) -> Opportunity:
     """The opportunity if the user may see it (else 404) and do `action` on it (else 403)."""
-    opp: Opportunity = get_object_or_404(
-        access.scope(request.user, Opportunity, Action.VIEW).select_related(
-            "stage", "pipeline", "owner", "team", "contact", "account", "lead"
-        ),
-        pk=pk,
+    related = Opportunity.objects.select_related(
+        "stage", "pipeline", "owner", "team", "contact", "account", "lead"
     )
-    access.check(request.user, action, opp)
+    opp: Opportunity = get_record(request, related, pk, action)
     return opp
 
 
@@ -39,14 +36,15 @@ def decorate_cards(user: Any, cards: list[Opportunity]) -> list[Opportunity]:
     move_url = reverse("sales:opportunity_move", args=[0])
     contacts = access.visible_ids(user, Contact, {c.contact_id for c in cards if c.contact_id})
     accounts = access.visible_ids(user, Account, {c.account_id for c in cards if c.account_id})
-    for card in cards:
+    for opportunity in cards:
+        card: Any = opportunity  # the display attributes below are added to the model instance
         entered = card.stage_entered_at
-        card.days_in_stage = max((now - entered).days, 0) if entered else 0  # type: ignore[attr-defined]
-        card.can_move = access.in_scope(user, Action.EDIT, card)  # type: ignore[attr-defined]
-        card.contact_name = card.contact.full_name if card.contact_id in contacts else ""  # type: ignore[attr-defined]
-        card.account_name = card.account.name if card.account_id in accounts else ""  # type: ignore[attr-defined]
-        card.url = detail_url.replace("/0/", f"/{card.pk}/")  # type: ignore[attr-defined]
-        card.move_url = move_url.replace("/0/", f"/{card.pk}/")  # type: ignore[attr-defined]
+        card.days_in_stage = max((now - entered).days, 0) if entered else 0
+        card.can_move = access.in_scope(user, Action.EDIT, card)
+        card.contact_name = card.contact.full_name if card.contact_id in contacts else ""
+        card.account_name = card.account.name if card.account_id in accounts else ""
+        card.url = detail_url.replace("/0/", f"/{card.pk}/")
+        card.move_url = move_url.replace("/0/", f"/{card.pk}/")
     return cards
 
 

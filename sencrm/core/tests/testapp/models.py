@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 from django.urls import reverse
 
@@ -18,11 +20,11 @@ class Gadget(Record):
         verbose_name = "gadget"
         verbose_name_plural = "gadgets"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("testapp:gadget_detail", args=[self.pk])
 
-    def event_customer(self):
+    def event_customer(self) -> Gadget:
         return self

@@ -5,8 +5,8 @@ from . import views
 app_name = "testapp"
 
 urlpatterns = [
-    path("gadgets/", views.GadgetListView.as_view(), name="gadget_list"),
-    path("gadgets/<int:pk>/", views.GadgetDetailView.as_view(), name="gadget_detail"),
-    path("gadgets/<int:pk>/edit/", views.GadgetUpdateView.as_view(), name="gadget_edit"),
-    path("gadgets/<int:pk>/delete/", views.GadgetDeleteView.as_view(), name="gadget_delete"),
+    path("gadgets/", views.gadget_list, name="gadget_list"),
+    path("gadgets/<int:pk>/", views.gadget_detail, name="gadget_detail"),
+    path("gadgets/<int:pk>/edit/", views.gadget_edit, name="gadget_edit"),
+    path("gadgets/<int:pk>/delete/", views.gadget_delete, name="gadget_delete"),
 ]

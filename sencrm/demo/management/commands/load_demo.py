@@ -5,6 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from sencrm.demo.activities import load_activities
+from sencrm.demo.commerce import load_commerce
+from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
 from sencrm.demo.organisation import load_organisation
 from sencrm.demo.sales import load_sales
@@ -15,10 +17,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = load_organisation()
+        load_company(users)  # the letterhead of the demo's quotes, orders and contracts
         customers = load_customers(users)
         activities = load_activities(users)
         # After customers and activities: deals are made with the demo's contacts and accounts.
         leads, opportunities = load_sales(users)
+        # After sales: quotes are made from the demo's opportunities, orders from the won ones.
+        quotes, orders, contracts = load_commerce(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -26,14 +31,23 @@ class Command(BaseCommand):
 
         tables = [
             t
-            for label in ("customers.Contact", "customers.Account", "sales.Lead", "sales.Opportunity")
+            for label in (
+                "customers.Contact",
+                "customers.Account",
+                "sales.Lead",
+                "sales.Opportunity",
+                "catalog.Product",
+                "commerce.Quote",
+                "commerce.Order",
+                "commerce.Contract",
+            )
             for t in written_tables(apps.get_model(label))
         ]
         analyze(list(dict.fromkeys(tables)))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} demo users (password: demo); "
-                f"added {customers} customers, {activities} activities, {leads} leads "
-                f"and {opportunities} opportunities."
+                f"added {customers} customers, {activities} activities, {leads} leads, "
+                f"{opportunities} opportunities, {quotes} quotes, {orders} orders and {contracts} contracts."
             )
         )

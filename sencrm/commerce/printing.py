@@ -1,0 +1,95 @@
+"""A sales document as the printing context (sencrm/documents) and as a PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+
+from sencrm.commerce.models import Contract, Document, Order, Quote
+from sencrm.core.money import amount_in_words
+from sencrm.documents.pdf import pdf_response, render_pdf
+
+TITLES = {Quote: "quote", Order: "order", Contract: "contract"}
+
+
+def _customer(document: Any) -> dict[str, Any]:
+    account, contact = document.account, document.contact
+    main: Any = account or contact
+    return {
+        "name": str(main or ""),
+        "address": getattr(main, "address", "") or "",
+        "tax_code": getattr(account, "tax_code", "") if account else "",
+        "phone": getattr(main, "primary_phone", "") or "",
+        "email": getattr(main, "primary_email", "") or "",
+        "representative": str(contact or "") if account and contact else "",
+        "representative_title": getattr(contact, "title", "") if account and contact else "",
+    }
+
+
+def document_context(document: Any) -> dict[str, Any]:
+    """Plain values only (never model instances): what the sandboxed templates may read."""
+    lines = list(document.lines.order_by("position", "id"))
+    sections: list[dict[str, Any]] = []
+    for line in lines:
+        if not sections or sections[-1]["name"] != line.section:
+            sections.append({"name": line.section, "subtotal": 0})
+        sections[-1]["subtotal"] += line.amount
+    vat_by_rate: dict[str, int] = {}
+    for line in lines:
+        vat_by_rate[line.vat_rate] = vat_by_rate.get(line.vat_rate, 0) + int(line.vat_amount)
+    info: dict[str, Any] = {
+        "number": str(document),
+        "date": document.issue_date,
+        "notes": document.notes,
+        "owner": document.owner.get_full_name()
+        if hasattr(document.owner, "get_full_name")
+        else str(document.owner),
+    }
+    if isinstance(document, Quote):
+        info.update({"valid_until": document.valid_until, "version": document.revision})
+    if isinstance(document, Order):
+        info.update({"delivery_date": document.delivery_date, "delivery_address": document.delivery_address})
+    if isinstance(document, Contract):
+        info.update(
+            {"title": document.name, "start_date": document.start_date, "end_date": document.end_date}
+        )
+    return {
+        "document": info,
+        "customer": _customer(document),
+        "lines": [
+            {
+                "no": n,
+                "section": line.section,
+                "code": line.product.code if line.product_id else "",
+                "description": line.description,
+                "unit": line.unit,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount_percent": line.discount_percent,
+                "discount": line.discount_amount,
+                "vat_rate": line.vat_rate,
+                "amount": line.amount,
+                "vat_amount": line.vat_amount,
+            }
+            for n, line in enumerate(lines, start=1)
+        ],
+        "sections": sections,
+        "totals": {
+            "subtotal": document.subtotal,
+            "discount_total": document.discount_total,
+            "vat_by_rate": vat_by_rate,
+            "vat_total": document.vat_total,
+            "total": document.total,
+        },
+        "total_in_words": amount_in_words(document.total),
+        "notes": document.notes,
+    }
+
+
+def document_pdf(document: Document) -> bytes:
+    return render_pdf(TITLES[type(document)], document_context(document))
+
+
+def document_pdf_response(document: Document) -> HttpResponse:
+    return pdf_response(document_pdf(document), filename=f"{str(document).replace(' ', '_')}.pdf")

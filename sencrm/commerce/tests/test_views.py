@@ -1,0 +1,182 @@
+"""The document pages: forms with lines, transitions, uploads, and who may do what."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sencrm.commerce import services
+from sencrm.commerce.models import Contract, Order, Quote
+
+
+def lines_post(*rows: dict[str, str]) -> dict[str, str]:
+    data = {
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "500",
+    }
+    for n, row in enumerate(rows):
+        data.update({f"lines-{n}-{key}": value for key, value in row.items()})
+    return data
+
+
+@pytest.fixture
+def quote(org, customer, catalogue, deal):
+    return services.quote_create(
+        actor=org["sales1"],
+        data={"contact": customer, "opportunity": deal},
+        lines=[
+            {"product": catalogue["split"], "quantity": 2},
+            {"product": catalogue["install"], "quantity": 2},
+        ],
+    )
+
+
+def test_a_quote_from_an_opportunity_through_the_form(client_as, deal, catalogue, customer):
+    client = client_as("sales1")
+    page = client.get(f"/quotes/new/?opportunity={deal.pk}")
+    assert page.status_code == 200 and f'value="{deal.pk}" selected' in page.text
+    response = client.post(
+        f"/quotes/new/?opportunity={deal.pk}",
+        {
+            "contact": customer.pk,
+            "opportunity": deal.pk,
+            "valid_until": "31/12/2026",
+            "discount_percent": "0",
+            **lines_post(
+                {"section": "Thiết bị", "product": str(catalogue["split"].pk), "quantity": "2"},
+                {
+                    "section": "Vật tư",
+                    "description": "Ống đồng",
+                    "unit": "m",
+                    "quantity": "1,5",
+                    "unit_price": "180.000",
+                    "vat_rate": "10",
+                },
+                {"description": "", "quantity": ""},
+            ),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    quote = Quote.objects.get()
+    assert quote.lines.count() == 2 and quote.opportunity == deal
+    detail = client.get(quote.get_absolute_url())
+    assert detail.status_code == 200
+    assert quote.number in detail.text and "Ống đồng" in detail.text and "đồng" in detail.text.lower()
+    assert 'data-testid="total-in-words"' in detail.text
+
+
+def test_a_bad_line_is_a_400_with_the_reason_and_nothing_saved(client_as, customer):
+    response = client_as("sales1").post(
+        "/quotes/new/",
+        {
+            "contact": customer.pk,
+            "discount_percent": "0",
+            **lines_post({"description": "Điều hòa", "quantity": "-1", "unit_price": "1000"}),
+        },
+    )
+    assert response.status_code == 400
+    assert not Quote.objects.exists()
+
+
+def test_accept_confirm_and_deliver_from_the_pages(client_as, quote, org):
+    client = client_as("sales1")
+    response = client.post(f"/quotes/{quote.pk}/accept/")
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    assert client.post(f"/orders/{order.pk}/confirm/").status_code == 302
+    lines = list(order.lines.order_by("position"))
+    deliver = client.post(
+        f"/orders/{order.pk}/deliveries/",
+        {"delivered_on": "01/12/2026", f"line_{lines[0].pk}": "1"},
+    )
+    assert deliver.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "partly_delivered"
+    too_many = client.post(
+        f"/orders/{order.pk}/deliveries/", {"delivered_on": "01/12/2026", f"line_{lines[0].pk}": "5"}
+    )
+    assert too_many.status_code == 400
+
+
+def test_a_cancel_without_a_reason_is_refused(client_as, quote):
+    client = client_as("sales1")
+    client.post(f"/quotes/{quote.pk}/accept/")
+    order = Order.objects.get()
+    assert client.post(f"/orders/{order.pk}/cancel/", {"reason": ""}).status_code == 400
+    assert client.post(f"/orders/{order.pk}/cancel/", {"reason": "Khách hủy"}).status_code == 302
+
+
+def test_other_sales_get_404_care_reads_and_the_board_sees_nothing(client_as, quote):
+    assert client_as("sales2").get(quote.get_absolute_url()).status_code == 404
+    assert client_as("sales2").post(f"/quotes/{quote.pk}/accept/").status_code == 404
+    care = client_as("care")
+    assert care.get(quote.get_absolute_url()).status_code == 200
+    assert care.get("/quotes/").status_code == 200
+    assert care.post(f"/quotes/{quote.pk}/accept/").status_code == 403
+    assert care.get("/quotes/new/").status_code == 403
+    assert client_as("board").get("/quotes/").status_code == 403
+
+
+def test_lists_filter_and_search(client_as, quote):
+    client = client_as("sales1")
+    assert quote.number in client.get("/quotes/").text
+    assert quote.number in client.get("/quotes/?q=tuyet").text
+    assert quote.number not in client.get("/quotes/?status=sent").text
+    assert client.get("/quotes/?status=nope").status_code == 400
+    assert client.get("/quotes/?cursor=forged").status_code == 400
+
+
+@pytest.fixture
+def contract(org, customer, catalogue):
+    import datetime as dt
+
+    return services.contract_create(
+        actor=org["sales1"],
+        data={"name": "Bảo trì", "contact": customer, "start_date": dt.date(2026, 1, 1)},
+        lines=[{"product": catalogue["install"], "quantity": 2}],
+    )
+
+
+def test_the_signed_copy_must_be_a_pdf_by_its_content(client_as, contract, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    client = client_as("sales1")
+    fake = SimpleUploadedFile("hop-dong.pdf", b"MZ\x90\x00 not a pdf at all", content_type="application/pdf")
+    response = client.post(f"/contracts/{contract.pk}/signed-copy/", {"file": fake})
+    assert response.status_code == 400 and "PDF" in response.text
+    real = SimpleUploadedFile(
+        "Hợp đồng đã ký.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    )
+    assert client.post(f"/contracts/{contract.pk}/signed-copy/", {"file": real}).status_code == 302
+    contract.refresh_from_db()
+    assert contract.signed_file_name == "Hợp đồng đã ký.pdf"
+    assert (
+        not contract.signed_file.startswith("/") and (tmp_path / "contracts" / contract.signed_file).exists()
+    )
+    download = client.get(f"/contracts/{contract.pk}/signed-copy.pdf")
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert client_as("sales2").get(f"/contracts/{contract.pk}/signed-copy.pdf").status_code == 404
+
+
+def test_sign_from_the_page(client_as, contract):
+    client = client_as("sales1")
+    assert client.post(f"/contracts/{contract.pk}/sign/").status_code == 302
+    assert Contract.objects.get(pk=contract.pk).status == "signed"
+    again = client.post(f"/contracts/{contract.pk}/sign/")
+    assert again.status_code == 400
+
+
+def test_home_shows_my_quotes_awaiting_an_answer(client_as, quote, org):
+    services.quote_mark_sent(quote, actor=org["sales1"])
+    home = client_as("sales1").get("/")
+    assert 'data-testid="my-documents"' in home.text and quote.number in home.text
+    assert quote.number not in client_as("sales2").get("/").text
+
+
+def test_the_quote_total_in_words(quote):
+    from sencrm.core.money import amount_in_words
+
+    assert amount_in_words(Decimal(quote.total)).endswith("đồng")

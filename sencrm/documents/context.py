@@ -1,0 +1,191 @@
+"""What a document template reads: plain values only, never model instances or settings.
+
+The context contract (every key may be missing or empty; a template prints an empty string for it):
+
+    kind            "quote" | "order" | "contract" | "invoice" | "receipt"
+    company         the issuer, from Administration → Company (added by render_pdf when not given):
+                    name, address, tax_code, phone, email, website, bank_account, bank_name, bank_bin,
+                    representative, representative_title, logo (a data: URL, or "")
+    document        number, date, title, valid_until, version, delivery_date, delivery_address,
+                    start_date, end_date, owner, payment_terms … (what the kind has)
+    customer        name, address, tax_code, phone, email, representative, representative_title
+    lines           [{no, section, code, description, unit, quantity, unit_price, discount_percent,
+                      discount, vat_rate, amount, vat_amount}]  vat_rate: "0" "5" "8" "10" "KCT" "KKKNT"
+    sections        [{name, subtotal}] in the order of the lines
+    totals          {subtotal, discount_total, vat_by_rate: {rate: amount}, vat_total, total}
+    total_in_words  "Tám mươi chín triệu … đồng" (from totals.total when not given)
+    notes           free text
+
+Amounts and quantities are Decimal or int, dates date or datetime; the filters format them (`money`,
+`quantity`, `date`, `words`, `vat`: sandbox.py). `plain()` turns anything else into a string, so no
+object with methods or database access reaches the sandbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from sencrm.core.money import amount_in_words
+from sencrm.documents import logos
+from sencrm.documents.choices import DocumentKind
+from sencrm.documents.selectors import company_profile
+
+COMPANY_FIELDS = (
+    "name", "address", "tax_code", "phone", "email", "website", "bank_account", "bank_name", "bank_bin",
+    "representative", "representative_title",
+)  # fmt: skip
+PLAIN_TYPES = (str, int, float, Decimal, bool, dt.date, dt.time, type(None))
+MAX_DEPTH = 8
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """A copy made of dicts, lists, strings, numbers and dates only (anything else becomes its text)."""
+    if depth > MAX_DEPTH:
+        return ""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, PLAIN_TYPES):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, depth + 1) for v in value]
+    return str(value)
+
+
+def company_context() -> dict[str, Any]:
+    profile = company_profile()
+    values: dict[str, Any] = {name: getattr(profile, name) for name in COMPANY_FIELDS}
+    values["logo"] = logos.data_url(profile.logo, profile.logo_type)
+    return values
+
+
+def build_context(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The context for `kind`: the caller's values made plain, the company and the words filled in."""
+    context: dict[str, Any] = plain(dict(data))
+    context["kind"] = str(DocumentKind(kind))
+    if not context.get("company"):
+        context["company"] = company_context()
+    for name in ("document", "customer", "totals"):
+        if not isinstance(context.get(name), dict):
+            context[name] = {}
+    for name in ("lines", "sections"):
+        if not isinstance(context.get(name), list):
+            context[name] = []
+    context.setdefault("notes", "")
+    if not context.get("total_in_words"):
+        total = context["totals"].get("total")
+        try:
+            context["total_in_words"] = amount_in_words(Decimal(str(total))) if total is not None else ""
+        except (ValueError, ArithmeticError):
+            context["total_in_words"] = ""
+    return context
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample data for the preview: names with every kind of diacritic, two sections, two VAT rates.
+
+_SAMPLE_LINES = [
+    # section, description, unit, quantity, unit price, discount %, VAT rate
+    ("Thiết bị", "Điều hòa Daikin Inverter 1 HP FTKB25ZVMV", "bộ", "4", "11490000", "5", "8"),
+    ("Thiết bị", "Điều hòa Panasonic Inverter 1,5 HP CU/CS-XU12ZKH-8", "bộ", "2", "16990000", "0", "8"),
+    (
+        "Dịch vụ",
+        "Công lắp đặt trọn gói (ống đồng 3 m, giá đỡ, ống thoát nước)",
+        "bộ",
+        "6",
+        "450000",
+        "0",
+        "8",
+    ),
+    ("Dịch vụ", "Ống đồng bổ sung phi 6/phi 10", "m", "7.5", "180000", "0", "8"),
+    ("Dịch vụ", "Gói bảo dưỡng định kỳ 12 tháng (vệ sinh, kiểm tra gas)", "gói", "1", "1200000", "0", "10"),
+]
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def sample_lines() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """The sample's lines, sections and totals. Illustration only: real documents get theirs from
+    sencrm/commerce's totals, which also spread a document discount and round VAT per rate."""
+    lines: list[dict[str, Any]] = []
+    sections: dict[str, Decimal] = {}
+    subtotal = discounts = Decimal(0)
+    bases: dict[str, Decimal] = {}
+    for no, (section, description, unit, qty, price, percent, rate) in enumerate(_SAMPLE_LINES, start=1):
+        quantity, unit_price = Decimal(qty), Decimal(price)
+        gross = _round(quantity * unit_price)
+        discount = _round(gross * Decimal(percent) / 100)
+        amount = gross - discount
+        subtotal, discounts = subtotal + gross, discounts + discount
+        sections[section] = sections.get(section, Decimal(0)) + amount
+        bases[rate] = bases.get(rate, Decimal(0)) + amount
+        lines.append(
+            {
+                "no": no, "section": section, "code": f"SP{no:03d}", "description": description,
+                "unit": unit, "quantity": quantity, "unit_price": unit_price,
+                "discount_percent": Decimal(percent), "discount": discount, "vat_rate": rate,
+                "amount": amount, "vat_amount": _round(amount * Decimal(rate) / 100),
+            }
+        )  # fmt: skip
+    vat_by_rate = {rate: _round(base * Decimal(rate) / 100) for rate, base in bases.items()}
+    vat_total = sum(vat_by_rate.values(), Decimal(0))
+    totals = {
+        "subtotal": subtotal,
+        "discount_total": discounts,
+        "vat_by_rate": vat_by_rate,
+        "vat_total": vat_total,
+        "total": subtotal - discounts + vat_total,
+    }
+    return lines, [{"name": k, "subtotal": v} for k, v in sections.items()], totals
+
+
+def sample_context(kind: str) -> dict[str, Any]:
+    """A realistic document of `kind` for the template preview (the company is the real one)."""
+    today = timezone.localdate()
+    lines, sections, totals = sample_lines()
+    titles = {
+        DocumentKind.CONTRACT: "Hợp đồng cung cấp và lắp đặt điều hòa",
+    }
+    document = {
+        "number": {"quote": "BG-2026-00001", "order": "DH-2026-000123", "contract": "HD-2026-0007",
+                   "invoice": "HDDT-2026-00042", "receipt": "PT-2026-00042"}[str(DocumentKind(kind))],
+        "date": today,
+        "title": titles.get(DocumentKind(kind), ""),
+        "valid_until": today + dt.timedelta(days=15),
+        "version": 1,
+        "delivery_date": today + dt.timedelta(days=7),
+        "delivery_address": "Số 18 đường Phước Long, phường Phước Long, TP. Nha Trang, Khánh Hòa",
+        "start_date": today,
+        "end_date": today + dt.timedelta(days=365),
+        "owner": "Nguyễn Văn Nam",
+        "payment_terms": "Thanh toán 50% khi ký, 50% sau khi nghiệm thu bàn giao.",
+    }  # fmt: skip
+    customer = {
+        "name": "Công ty TNHH Thương mại Huỳnh Đặng",
+        "address": "Số 12 đường Trần Phú, phường Phước Tiến, TP. Nha Trang, Khánh Hòa",
+        "tax_code": "4201234567",
+        "phone": "0258 3812 345",
+        "email": "ketoan@huynhdang.vn",
+        "representative": "Nguyễn Thị Ánh Tuyết",
+        "representative_title": "Giám đốc",
+    }
+    return build_context(
+        kind,
+        {
+            "document": document,
+            "customer": customer,
+            "lines": lines,
+            "sections": sections,
+            "totals": totals,
+            "notes": "Giá đã bao gồm vận chuyển trong nội thành. Bảo hành chính hãng 24 tháng.",
+        },
+    )
