@@ -25,7 +25,7 @@ lint:
 	.venv/bin/ruff format --check .
 
 typecheck:
-	.venv/bin/mypy sencrm/core
+	.venv/bin/mypy sencrm
 
 messages:         ## re-extract translatable strings into locale/*/LC_MESSAGES/django.po
 	$(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location --no-wrap --ignore=node_modules --ignore=.venv --ignore=static_build --ignore=var --ignore='sencrm/core/tests/*'

@@ -5,6 +5,7 @@
     BENCH=sales make bench                        # one benchmark only: customers or sales
     BENCH=imports make bench                      # 100,000-row file import (bench/imports.py)
     BENCH=http DATABASE_URL=… make bench          # the API through a real server (bench/workload.py)
+    BENCH=commerce make bench                     # SIZE orders, quotes, a 200-line PDF (bench/commerce.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -181,6 +182,13 @@ def run_imports_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "imports.py")], check=True)  # noqa: S603
 
 
+def run_commerce_benchmark() -> None:
+    """BENCH=commerce, and part of `make bench` (before the HTTP workload): SIZE orders, own database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "commerce.py")], check=True)  # noqa: S603
+
+
 def run_http_benchmark() -> None:
     """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
     import subprocess
@@ -200,10 +208,13 @@ def main() -> None:
     if only == "http":  # bench/workload.py: its own database and a real server
         run_http_benchmark()
         return
+    if only == "commerce":  # bench/commerce.py: its own database, SIZE orders
+        run_commerce_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
-        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports or http.")
+        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http or commerce.")
     selected = BENCHMARKS if only == "all" else (only,)
 
     reuse = os.environ.get("BENCH_REUSE") == "1"
@@ -322,4 +333,5 @@ if __name__ == "__main__":
     main()
     if (os.environ.get("BENCH") or "all") == "all":
         run_imports_benchmark()
+        run_commerce_benchmark()
         run_http_benchmark()

@@ -15,8 +15,8 @@ echo "==> ruff"
 .venv/bin/ruff format --check .
 # Tests run in parallel (pytest-xdist): one worker per core, each with its own database.
 WORKERS="${TEST_WORKERS:-auto}"
-echo "==> mypy sencrm/core"
-.venv/bin/mypy sencrm/core
+echo "==> mypy sencrm (strict)"
+.venv/bin/mypy sencrm
 
 echo "==> pytest on SQLite"
 .venv/bin/pytest -m "not browser" -q -n "$WORKERS"

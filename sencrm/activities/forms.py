@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -67,7 +67,7 @@ class ActivityForm(RecordForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["version"].required = bool(self.instance.pk)
-        self.fields["owner"].queryset = assignees(user)
+        cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = assignees(user)
         self.fields["owner"].required = False
         self.fields["owner"].label = _("Assigned to")
         self.fields["status"].required = False

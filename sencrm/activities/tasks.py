@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,16 +12,16 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
 
 from sencrm.activities.choices import Status
 from sencrm.activities.models import Activity
+from sencrm.core.background import db_periodic_task, db_task
 from sencrm.events.services import notification_create
 
 log = logging.getLogger(__name__)
 
 
-def send_due_reminders(now=None) -> int:  # type: ignore[no-untyped-def]
+def send_due_reminders(now: dt.datetime | None = None) -> int:
     """Notify the owners of planned activities whose reminder time has come; each one exactly once."""
     now = now or timezone.now()
     due = Activity.objects.filter(status=Status.PLANNED, reminder_at__lte=now, reminded_at__isnull=True)
@@ -44,7 +46,7 @@ def send_due_reminders(now=None) -> int:  # type: ignore[no-untyped-def]
                 url=activity.get_absolute_url(),
             )
             if settings.EMAIL_URL and activity.owner.email:
-                transaction.on_commit(lambda pk=activity.pk: email_reminder(pk))
+                transaction.on_commit(partial(email_reminder, activity.pk))
         sent += 1
     return sent
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from sencrm.catalog.models import PriceListItem, Product
+from sencrm.catalog.models import Category, PriceListItem, Product
 from sencrm.core.text import clean_text, fold
 
 
@@ -41,3 +41,22 @@ def price_for(product: Product, *, customer: Any = None, on: date) -> Decimal:
         price_list__valid_from__lte=on,
     ).values_list("price", flat=True)
     return min([product.list_price, *prices])
+
+
+def category_paths() -> dict[int, str]:
+    """Every category's path ("Điều hòa › Treo tường"), from one query (a list or an export names
+    the category of each row without a query per row or per level)."""
+    nodes = {
+        pk: (name, parent) for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id")
+    }
+    paths: dict[int, str] = {}
+    for pk in nodes:
+        names: list[str] = []
+        node: int | None = pk
+        seen: set[int] = set()
+        while node is not None and node in nodes and node not in seen:
+            seen.add(node)
+            name, node = nodes[node]
+            names.append(name)
+        paths[pk] = " › ".join(reversed(names))
+    return paths

@@ -67,8 +67,10 @@ def product_update(
     return record_update(product, actor=actor, changes=changes, version=version, actor_label=actor_label)
 
 
-def product_delete(product: Product, *, actor: Any, version: int | None = None) -> Product:
-    return record_delete(product, actor=actor, version=version)
+def product_delete(
+    product: Product, *, actor: Any, version: int | None = None, actor_label: str = ""
+) -> Product:
+    return record_delete(product, actor=actor, version=version, actor_label=actor_label)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ app_name = "catalog"
 urlpatterns = [
     path("products/", views.product_list, name="product_list"),
     path("products/new/", views.product_create, name="product_create"),
+    path("products/export/", views.product_export, name="product_export"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
     path("products/<int:pk>/delete/", views.product_delete, name="product_delete"),

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sencrm.catalog import services
+from sencrm.catalog import exports, services
 from sencrm.catalog.forms import PriceItemFormSet, PriceListForm, ProductForm
 from sencrm.catalog.models import Category, PriceList, Product, ProductKind
 from sencrm.catalog.selectors import product_search_filter
@@ -23,7 +24,7 @@ from sencrm.core.exceptions import StaleRecord
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
-from sencrm.core.record_views import add_validation_errors, service_form_page
+from sencrm.core.record_views import RecordList, add_validation_errors, record_export, service_form_page
 from sencrm.events import selectors as event_selectors
 
 PAGE_SIZE = 50
@@ -35,53 +36,76 @@ def _get(request: HttpRequest, model: type[Any], pk: int, action: str = Action.V
     return obj
 
 
-@login_required
-@require_GET
-def product_list(request: HttpRequest) -> HttpResponse:
-    access.check_module(request.user, Module.CATALOG, Action.VIEW)
-    qs = access.scope(request.user, Product, Action.VIEW)
-    query = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("kind", "")
-    category = request.GET.get("category", "")
-    active = request.GET.get("active", "1")
-    context: dict[str, Any] = {
-        "query": query,
-        "kind": kind,
-        "kinds": ProductKind.choices,
-        "category": category,
-        "categories": Category.objects.select_related("parent"),
-        "active": active,
-        "can_create": access.can(request.user, Module.CATALOG, Action.CREATE),
-        "can_export": access.can(request.user, Module.CATALOG, Action.EXPORT),
-    }
+def _filter_products(qs: Any, params: Any) -> Any:
+    """The list's filters (type, category, active — active only unless asked — and the search box);
+    ValidationError when one is not valid. Shared by the page and its export."""
+    kind = params.get("kind", "")
+    category = params.get("category", "")
+    active = params.get("active", "1")
     if (
         (kind and kind not in ProductKind.values)
-        or (category and not category.isdigit())
+        or (category and not (category.isdigit() and len(category) < 12))
         or active not in ("", "1", "0")
     ):
-        context["error"] = _("Some filters are not valid: %(fields)s") % {"fields": _("type, category")}
-        return render(request, "catalog/product_list.html", context, status=400)
+        raise ValidationError(_("Some filters are not valid: %(fields)s") % {"fields": _("type, category")})
     if kind:
         qs = qs.filter(kind=kind)
     if category:
         qs = qs.filter(category_id=int(category))
     if active:
         qs = qs.filter(active=active == "1")
+    query = params.get("q", "").strip()[:100]
     if query:
         qs = product_search_filter(qs, query)
+    return qs
+
+
+# The products a list page, or its export, shows for its parameters (over the gate's scope).
+PRODUCTS = RecordList(Product, narrow=_filter_products)
+
+
+@login_required
+@require_GET
+def product_list(request: HttpRequest) -> HttpResponse:
+    access.check_module(request.user, Module.CATALOG, Action.VIEW)
+    context: dict[str, Any] = {
+        "query": request.GET.get("q", "").strip()[:100],
+        "kind": request.GET.get("kind", ""),
+        "kinds": ProductKind.choices,
+        "category": request.GET.get("category", ""),
+        "categories": Category.objects.select_related("parent"),
+        "active": request.GET.get("active", "1"),
+        "can_create": access.can(request.user, Module.CATALOG, Action.CREATE),
+        "can_export": access.can(request.user, Module.CATALOG, Action.EXPORT),
+    }
     try:
+        qs = PRODUCTS.queryset(request, Action.VIEW, request.GET)
         context["page"] = keyset_page(
             qs.select_related("category", "supplier"),
             sort="code",
             cursor=request.GET.get("cursor"),
             size=PAGE_SIZE,
         )
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "catalog/product_list.html", context, status=400)
     except BadCursor:
         context["error"] = _("This page link is no longer valid. Start again from the first page.")
         return render(request, "catalog/product_list.html", context, status=400)
     return render_page_or_partial(
         request, "catalog/product_list.html", "catalog/partials/product_table.html", context
     )
+
+
+@login_required
+@require_GET
+def product_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as CSV or XLSX (formula-safe cells), only over what the user may export."""
+
+    def table(qs: Any) -> tuple[list[str], Any]:
+        return exports.product_header(), exports.product_rows(qs, user=request.user)
+
+    return record_export(request, PRODUCTS, module=Module.CATALOG, name="products", table=table)
 
 
 @login_required

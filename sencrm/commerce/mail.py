@@ -11,10 +11,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
 
 from sencrm.commerce.models import Quote
 from sencrm.commerce.services import quote_mark_sent
+from sencrm.core.background import db_task
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def send_quote(quote: Quote, *, actor: Any, to: str = "") -> Quote:
     return sent
 
 
-@db_task(retries=3, retry_delay=60)  # type: ignore[untyped-decorator]
+@db_task(retries=3, retry_delay=60)
 def deliver_quote(quote_id: int, to: str, language: str, reply_to: str | None) -> None:
     from sencrm.commerce.printing import document_pdf
 

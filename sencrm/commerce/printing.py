@@ -29,7 +29,8 @@ def _customer(document: Any) -> dict[str, Any]:
 
 def document_context(document: Any) -> dict[str, Any]:
     """Plain values only (never model instances): what the sandboxed templates may read."""
-    lines = list(document.lines.order_by("position", "id"))
+    # The product's code is printed on each line: fetched with the lines, not one query per line.
+    lines = list(document.lines.select_related("product").order_by("position", "id"))
     sections: list[dict[str, Any]] = []
     for line in lines:
         if not sections or sections[-1]["name"] != line.section:

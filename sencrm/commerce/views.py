@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sencrm.commerce import services
+from sencrm.commerce import exports, services
 from sencrm.commerce.forms import (
     ContractForm,
     DeliveryForm,
@@ -45,13 +45,15 @@ from sencrm.commerce.models import (
     QuoteStatus,
 )
 from sencrm.commerce.selectors import document_search_filter
+from sencrm.commerce.vat import effective_code
 from sencrm.core import access
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.money import amount_in_words
 from sencrm.core.pagination import BadCursor, keyset_page
-from sencrm.core.record_views import add_validation_errors
+from sencrm.core.record_views import RecordList, add_validation_errors, record_export
+from sencrm.core.vat import VatRate
 from sencrm.customers.models import Account, Contact
 from sencrm.events import selectors as event_selectors
 from sencrm.sales.models import Opportunity
@@ -74,6 +76,11 @@ class Kind:
 
     def url(self, view: str, *args: Any) -> str:
         return reverse(f"commerce:{self.name}_{view}", args=args)
+
+    @property
+    def records(self) -> RecordList:
+        """The documents a list page, or its export, shows for its parameters (over the gate's scope)."""
+        return RecordList(self.model, narrow=_document_filters(self.statuses))
 
 
 KINDS: dict[str, Kind] = {
@@ -125,32 +132,49 @@ def _get(request: HttpRequest, kind: Kind, pk: int, action: str = Action.VIEW) -
 # --- lists ---------------------------------------------------------------------------------------
 
 
+def _document_filters(statuses: Any) -> Callable[[Any, Any], Any]:
+    """The list's filters for a kind (status, the search box); ValidationError when one is not valid.
+    Shared by the page and its export."""
+
+    def narrow(qs: Any, params: Any) -> Any:
+        status = params.get("status", "")
+        if status and status not in statuses.values:
+            raise ValidationError(_("Some filters are not valid: %(fields)s") % {"fields": _("status")})
+        if status:
+            qs = qs.filter(status=status)
+        query = params.get("q", "").strip()[:100]
+        if query:
+            qs = document_search_filter(qs, query)
+        return qs
+
+    return narrow
+
+
 def document_list(request: HttpRequest, kind_name: str) -> HttpResponse:
     kind = KINDS[kind_name]
     access.check_module(request.user, Module.COMMERCE, Action.VIEW)
-    qs: Any = access.scope(request.user, kind.model, Action.VIEW)
-    status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()[:100]
     context: dict[str, Any] = {
         "kind": kind,
         "kinds": KINDS.values(),
         "statuses": kind.statuses.choices,
-        "status": status,
-        "query": query,
+        "status": request.GET.get("status", ""),
+        "query": request.GET.get("q", "").strip()[:100],
         "can_create": access.can(request.user, Module.COMMERCE, Action.CREATE),
+        "can_export": access.can(request.user, Module.COMMERCE, Action.EXPORT),
+        "export_url": f"commerce:{kind.name}_export",
     }
-    if status and status not in kind.statuses.values:
-        context["error"] = _("Some filters are not valid: %(fields)s") % {"fields": _("status")}
-        return render(request, "commerce/document_list.html", context, status=400)
-    if status:
-        qs = qs.filter(status=status)
-    if query:
-        qs = document_search_filter(qs, query)
-    qs = qs.select_related("contact", "account", "owner")
     try:
+        qs = kind.records.queryset(request, Action.VIEW, request.GET)
         context["page"] = keyset_page(
-            qs, sort="issue_date", descending=True, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+            qs.select_related("contact", "account", "owner"),
+            sort="issue_date",
+            descending=True,
+            cursor=request.GET.get("cursor"),
+            size=PAGE_SIZE,
         )
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "commerce/document_list.html", context, status=400)
     except BadCursor:
         context["error"] = _("This page link is no longer valid. Start again from the first page.")
         return render(request, "commerce/document_list.html", context, status=400)
@@ -159,6 +183,18 @@ def document_list(request: HttpRequest, kind_name: str) -> HttpResponse:
     return render_page_or_partial(
         request, "commerce/document_list.html", "commerce/partials/document_table.html", context
     )
+
+
+@login_required
+@require_GET
+def document_export(request: HttpRequest, kind_name: str) -> HttpResponseBase:
+    """A kind's filtered list as CSV or XLSX (formula-safe cells), only over what the user may export."""
+    kind = KINDS[kind_name]
+
+    def table(qs: Any) -> tuple[list[str], Any]:
+        return exports.document_header(kind.model), exports.document_rows(qs, user=request.user)
+
+    return record_export(request, kind.records, module=Module.COMMERCE, name=f"{kind.name}s", table=table)
 
 
 @login_required
@@ -195,6 +231,10 @@ def _detail(request: HttpRequest, kind_name: str, pk: int, status: int = 200, **
     lines = list(document.lines.select_related("product").order_by("position", "id"))
     sections: list[dict[str, Any]] = []
     for line in lines:
+        # The rate the line pays on the document's date (a reducible 10 % line shows 8 % during the cut).
+        line.applied_vat_label = VatRate(
+            effective_code(line.vat_rate, line.vat_reducible, document.issue_date)
+        ).label
         if not sections or sections[-1]["name"] != line.section:
             sections.append({"name": line.section, "lines": [], "subtotal": 0})
         sections[-1]["lines"].append(line)

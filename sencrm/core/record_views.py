@@ -200,13 +200,16 @@ def trash_and_redirect(
 class RecordList:
     """The records of a list page for its parameters, shared by the page, its export and its bulk
     actions: the filter set over the gate's scope for an action, then `narrow` for what the filter
-    set does not know (custom fields, the search box), which raises ValidationError on bad input."""
+    set does not know (custom fields, the search box), which raises ValidationError on bad input.
+    Without a filter set (`filterset_class=None`), `narrow` does all the filtering over the scope."""
 
     model: type[models.Model]
-    filterset_class: type[Any]
+    filterset_class: type[Any] | None = None
     narrow: Callable[[Records, Mapping[str, Any]], Records] = field(default=lambda qs, _params: qs)
 
     def filterset(self, request: HttpRequest, action: str, params: Mapping[str, Any]) -> Any:
+        if self.filterset_class is None:
+            raise TypeError(f"the list of {self.model.__name__} has no filter set")
         base = access.scope(request.user, self.model, action)
         return self.filterset_class(params or None, queryset=base, request=request)
 
@@ -214,6 +217,8 @@ class RecordList:
         self, request: HttpRequest, action: str, params: Mapping[str, Any], filterset: Any = None
     ) -> Records:
         """The matching records; ValidationError (a message for the user) when a filter is not valid."""
+        if self.filterset_class is None:
+            return self.narrow(access.scope(request.user, self.model, action), params)
         if filterset is None:
             filterset = self.filterset(request, action, params)
         if filterset.is_bound and not filterset.is_valid():

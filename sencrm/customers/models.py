@@ -211,6 +211,9 @@ class Contact(Customer):
         related_name="+",
         verbose_name=_("merged into"),
     )
+    # Not a column: the account's name as the reader may see it, set by access.label_related on the
+    # contacts a list, the search or caller ID shows.
+    account_label: str
 
     class Meta:
         verbose_name = _("contact")

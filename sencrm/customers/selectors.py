@@ -40,7 +40,7 @@ def search_filter(
         key = re.sub(r"\D", "", query)
     if not key:
         return qs.none()  # only punctuation: nothing to look for
-    return qs.filter(search_key__contains=key).annotate(
+    ranked: models.QuerySet[Any] = qs.filter(search_key__contains=key).annotate(
         search_rank=Case(
             When(**{f"{name_field}__iexact": query}, then=Value(0)),
             When(search_key__startswith=key, then=Value(1)),
@@ -48,6 +48,7 @@ def search_filter(
             output_field=IntegerField(),
         )
     )
+    return ranked
 
 
 def contact_search(*, user: Any, query: str, limit: int = 20) -> list[Contact]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from huey.contrib.djhuey import db_task
-
+from sencrm.core.background import db_task
 from sencrm.events.services import notification_create
 
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sencrm.customfields.models import CustomField, FieldType
 from sencrm.customfields.services import customizable_types
+
+
+def _plural_name(ct: ContentType) -> str:
+    model = cast("type[models.Model]", ct.model_class())  # a customizable type's model is installed
+    return str(model._meta.verbose_name_plural)
 
 
 class CustomFieldForm(forms.Form):
@@ -45,10 +51,9 @@ class CustomFieldForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         types = customizable_types()
-        self.fields["content_type"].queryset = ContentType.objects.filter(pk__in=[t.pk for t in types])
-        self.fields["content_type"].label_from_instance = lambda ct: str(
-            ct.model_class()._meta.verbose_name_plural
-        )
+        content_type = cast("forms.ModelChoiceField[ContentType]", self.fields["content_type"])
+        content_type.queryset = ContentType.objects.filter(pk__in=[t.pk for t in types])
+        content_type.label_from_instance = _plural_name  # type: ignore[method-assign,assignment]  # relabel this field, not the class
         if instance is not None:
             for name in ("content_type", "key", "type"):
                 self.fields[name].disabled = True

@@ -373,7 +373,8 @@ def load_commerce(users: dict[str, Any], *, seed: int = 2031) -> tuple[int, int,
         )
         orders += 1
         roll = rng.random()
-        if roll < 0.06:
+        # About 6 % cancelled and 9 % partly delivered, and at least one of each whatever the dice say.
+        if roll < 0.06 or orders == 5:
             services.order_cancel(
                 order, actor=owner, reason="Khách hàng đổi ý, chuyển sang mua trả góp nơi khác"
             )
@@ -381,7 +382,7 @@ def load_commerce(users: dict[str, Any], *, seed: int = 2031) -> tuple[int, int,
             confirmed = services.order_confirm(Order.objects.get(pk=order.pk), actor=owner)
             delivered_on = min(order_date + dt.timedelta(days=rng.randint(2, 12)), today)
             lines = list(confirmed.lines.order_by("position"))
-            if roll < 0.15 or (today - order_date).days < 7:
+            if roll < 0.15 or orders == 6 or (today - order_date).days < 7:
                 part = (
                     {lines[0].pk: Decimal(1)} if lines[0].quantity > 1 else {lines[-1].pk: lines[-1].quantity}
                 )

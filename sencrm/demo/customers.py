@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -263,7 +263,8 @@ def load_customers(
     now = timezone.now()
     backdate: list[tuple[Any, dt.datetime]] = []
 
-    account_objs = []
+    account_objs: list[Account] = []
+    account: Account | None  # each account created, then each contact's account (or none)
     used_names: set[str] = set()
     for i in range(accounts):
         kind, industry = rng.choice(BUSINESS)
@@ -308,7 +309,7 @@ def load_customers(
         created = now - dt.timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1440))
         account = rng.choice(account_objs) if rng.random() < 0.3 else None
         if account is not None:
-            code = account.province.code
+            code = cast(Province, account.province).code  # every demo account has a province
         owner = account.owner if account is not None else _owner_for(rng, code, users)
         stage = _weighted(rng, STAGES)
         phones = [_phone(rng)] + ([_phone(rng)] if rng.random() < 0.2 else [])

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -130,7 +130,7 @@ class Insert:
     def __post_init__(self) -> None:
         by_attname = {f.attname: f for f in self.model._meta.concrete_fields}
         fields = [by_attname[a] for a in self.attnames]
-        self.columns = [f.column for f in fields]
+        self.columns = [cast(str, f.column) for f in fields]  # a concrete field always has a column
         # Only the columns whose values need adapting (dates, JSON…) go through the field.
         special = [(i, converter(f)) for i, f in enumerate(fields) if f.get_internal_type() not in PLAIN]
         if special:
@@ -263,7 +263,7 @@ def check_links(actor: Any, model: type[models.Model], rows: Iterable[Mapping[st
     errors: dict[str, list[str]] = {}
     for link in access.gated_links(model):
         wanted = {row[link.attname] for row in rows if row.get(link.attname) is not None}
-        if wanted and wanted - access.visible_pks(actor, link.related_model, wanted):  # type: ignore[arg-type]
+        if wanted and wanted - access.visible_pks(actor, link.related_model, wanted):
             errors[link.name] = [str(access.NOT_FOUND)]
     if errors:
         raise ValidationError(errors)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.utils import timezone
@@ -277,7 +277,7 @@ def _execute_updates(model: type[models.Model], writes: dict[tuple[str, ...], li
         if not rows:
             continue
         convert = [converter(fields[c]) for c in cols]
-        sets = ", ".join(f"{qn(fields[c].column)} = %s" for c in cols)
+        sets = ", ".join(f"{qn(cast(str, fields[c].column))} = %s" for c in cols)  # concrete: a column
         sql = f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608 - our own columns
         params = [[fn(v) for fn, v in zip(convert, row[:-1], strict=True)] + [row[-1]] for row in rows]
         with connection.cursor() as cursor:

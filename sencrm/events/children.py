@@ -97,7 +97,9 @@ def write_children(
         after = [p["number"] for p in phones]
         if before != after:
             obj.phones.all().delete()
-            label = (lambda p: {"label": p.get("label") or "mobile"}) if spec.phone_label else (lambda p: {})
+            label: Callable[[dict[str, str]], dict[str, str]] = (
+                (lambda p: {"label": p.get("label") or "mobile"}) if spec.phone_label else (lambda p: {})
+            )
             spec.phone_model._default_manager.bulk_create(
                 spec.phone_model(number=p["number"], e164=p["e164"], position=i, **link, **label(p))
                 for i, p in enumerate(phones)

@@ -41,6 +41,9 @@ TYPE_LABELS: dict[str, Any] = {
 PERSONAL_TYPES: set[str] = set()
 # "app_label.model" → function(event) → a label that says more than the type ("Stage: A → B").
 LABELS: dict[str, Any] = {}
+# function(event) → a label or None, tried for every record's events before the module's own: a door
+# that writes many kinds of record (the import: "Imported from file khach-hang.xlsx").
+GENERAL_LABELS: list[Callable[[Any], Any]] = []
 # ("app_label.model", change name) → function(old, new) → [(label, old, new)]: changes that are not
 # one field (a role's grants) read as the module says.
 CHANGE_FORMATTERS: dict[tuple[str, str], Callable[[Any, Any], list[tuple[str, str, str]]]] = {}
@@ -85,6 +88,12 @@ def register_label(app_model: str, func: Any) -> None:
     LABELS[app_model] = func
 
 
+def register_general_label(func: Callable[[Any], Any]) -> None:
+    """Wording for events of any record, tried first (returns None for events it does not know)."""
+    if func not in GENERAL_LABELS:
+        GENERAL_LABELS.append(func)
+
+
 def register_change_formatter(
     app_model: str, name: str, func: Callable[[Any, Any], list[tuple[str, str, str]]]
 ) -> None:
@@ -124,6 +133,10 @@ def type_label(event_type: str, model: type[models.Model] | None = None) -> str 
 def event_title(event: Any) -> str:
     """What happened, in words: the module's own wording, else the type's label."""
     model = event.subject_type.model_class() if event.subject_type_id else None
+    for general in GENERAL_LABELS:
+        special = general(event)
+        if special:
+            return str(special)
     if model is not None and model._meta.label_lower in LABELS:
         special = LABELS[model._meta.label_lower](event)
         if special:

@@ -42,7 +42,7 @@ def render_notification(notification: Notification) -> str:
             "record": params.get("record", ""),
         }
     if notification.kind == "import_assigned":
-        values = {
+        values: dict[str, str | int] = {
             "by": params.get("by", ""),
             "count": params.get("count", ""),
             "file": params.get("file", ""),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -122,8 +122,8 @@ def record_create(
 def _locked(obj: R) -> R:
     # select_for_update serialises concurrent writers on PostgreSQL; SQLite's immediate
     # transactions already do.
-    current: R = type(obj).all_objects.select_for_update().get(pk=obj.pk)
-    return current
+    # type(obj)'s manager returns type(obj)'s rows; the stubs only know it as Record's manager.
+    return cast(R, type(obj).all_objects.select_for_update().get(pk=obj.pk))
 
 
 def _values_at_version(current: Record, version: int) -> tuple[dict[str, Any], set[str]]:

@@ -9,8 +9,9 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, close_db, db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY
 
+from sencrm.core.background import close_db, db_periodic_task, db_task, on_startup
 from sencrm.core.models import Record
 from sencrm.events import consumers
 from sencrm.events.services import record_purge
@@ -71,7 +72,7 @@ def webhook_sweep() -> int:
     return delivery.sweep()
 
 
-@HUEY.on_startup()
+@on_startup()
 @close_db
 def webhook_resume_at_startup() -> None:
     """A worker that starts (perhaps after one was killed mid-send) resumes the interrupted deliveries

@@ -28,7 +28,7 @@ from sencrm.events.models import Notification
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(recipient=request.user).select_related("event__actor")
+    qs = Notification.objects.filter(recipient_id=request.user.pk).select_related("event__actor")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     items = [{"n": n, "text": text} for n, text in render_notifications(list(page))]
     return render(request, "events/notification_list.html", {"page": page, "items": items})

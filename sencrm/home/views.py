@@ -20,7 +20,9 @@ from sencrm.events.selectors import recent_changes
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("event__actor")
+    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).select_related(
+        "event__actor"
+    )
     notifications = [{"n": n, "text": text} for n, text in render_notifications(list(unread[:5]))]
     my_changes = recent_changes(user=user)
     day = my_day(user=user) if access.can(user, Module.ACTIVITIES, Action.VIEW) else None

@@ -1,4 +1,4 @@
-"""Importing contacts, accounts and leads from CSV/XLSX files (issue 5).
+"""Importing contacts, accounts, leads and products from CSV/XLSX files (issue 5).
 
 files     upload checks (names, size, content, zip bombs) and storage under DATA_DIR/imports
 detect    encoding, delimiter, sheet, header row (title rows, merged header cells)
@@ -11,6 +11,8 @@ dedupe    batched duplicate lookups against the indexed keys, and keys seen in t
 undo      removing/restoring what an import did (the batches are written, and undone, through the
           spine's bulk form: record_bulk_create/update/delete in sencrm/events/services.py)
 runner    preview counts, the run batch by batch; pacing: read-ahead thread, GC, commits
+products  the catalogue's cells (codes, prices, VAT rates, categories, suppliers), and its rows written
+          (and undone) one by one through the catalogue's services instead of the bulk form
 jobs      the job's life (upload → mapping → preview → run → undo), mapping templates
 preview   the first rows as they will be stored;  forms: the wizard's forms;  labels: timeline text
 """

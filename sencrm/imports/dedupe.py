@@ -1,5 +1,5 @@
 """Finding duplicates: batched lookups against the indexed keys (E.164 phones, lower-cased emails, tax
-codes, record ids), never one query per row; soft-deleted records do not count."""
+codes, product codes, record ids), never one query per row; soft-deleted records do not count."""
 
 from __future__ import annotations
 
@@ -21,13 +21,19 @@ class Finder:
     """
 
     def __init__(self, target: str, match_keys: list[str]) -> None:
+        from sencrm.catalog.models import Product
         from sencrm.customers.models import Account, Contact, Email, Phone
         from sencrm.sales.models import Lead, LeadEmail, LeadPhone
 
         self.target, self.keys = target, [k for k in match_keys if k]
         qn = connection.ops.quote_name
-        if target == ImportTarget.LEADS:
-            model: Any = Lead
+        phone: Any
+        email: Any
+        if target == ImportTarget.PRODUCTS:  # no phones or emails: their lookups are never asked for
+            model: Any = Product
+            phone, email, fk = Phone, Email, "account_id"
+        elif target == ImportTarget.LEADS:
+            model = Lead
             phone, email, fk = LeadPhone, LeadEmail, "lead_id"
         else:
             model = Contact if target == ImportTarget.CONTACTS else Account
@@ -47,6 +53,8 @@ class Finder:
             "tax_code": f"SELECT tax_code, id FROM {qn(Account._meta.db_table)} "  # noqa: S608
             "WHERE deleted_at IS NULL AND tax_code IN ({})",
             "id": f"SELECT id, id FROM {table} WHERE deleted_at IS NULL AND id IN ({{}})",  # noqa: S608
+            "code": f"SELECT code, id FROM {qn(Product._meta.db_table)} "  # noqa: S608
+            "WHERE deleted_at IS NULL AND code IN ({})",
         }
 
     def _lookup(self, name: str, wanted: set[Any]) -> dict[str, set[int]]:
@@ -67,13 +75,15 @@ class Finder:
 
     def matches(self, rows: list[ParsedRow]) -> list[list[int]]:
         """Per row, the ids of the existing records it matches (a record id column is authoritative)."""
-        wanted: dict[str, set[Any]] = {k: set() for k in ("id", "phone", "email", "tax_code")}
+        wanted: dict[str, set[Any]] = {k: set() for k in ("id", "phone", "email", "tax_code", "code")}
         row_keys = [row.keys() for row in rows]
         for keys in row_keys:
             for name in self.keys:
                 wanted[name].update(keys[name])
         if self.target != ImportTarget.ACCOUNTS:
             wanted["tax_code"] = set()
+        if self.target != ImportTarget.PRODUCTS:
+            wanted["code"] = set()
         wanted["id"] = {int(i) for i in wanted["id"]}
         found = {name: self._lookup(name, values) for name, values in wanted.items() if values}
         result = []

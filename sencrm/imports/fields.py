@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -63,6 +64,19 @@ EXPORT_HEADERS: dict[str, list[str]] = {
     "next_action": [gettext_noop("Next action")],
     "next_action_at": [gettext_noop("Next action at")],
     "id": ["ID"],
+    # products (sencrm/catalog/exports.py)
+    "code": [gettext_noop("Code")],
+    "category": [gettext_noop("Category")],
+    "unit": [gettext_noop("Unit")],
+    "kind": [gettext_noop("Type")],
+    "list_price": [gettext_noop("List price")],
+    "vat_rate": [gettext_noop("VAT rate")],
+    "vat_reducible": [gettext_noop("VAT reduction applies")],
+    "warranty_months": [gettext_noop("warranty (months)")],
+    "maintenance_months": [gettext_noop("maintenance interval (months)")],
+    "supplier": [gettext_noop("Supplier")],
+    "active": [gettext_noop("Active")],
+    "description": [gettext_noop("Description")],
 }
 
 PHONE = (
@@ -195,6 +209,37 @@ TARGET_FIELDS: dict[str, list[tuple[str, Any, str, bool, tuple[str, ...]]]] = {
                                                                     "Next action at", "Follow-up date")),
         ("owner", _("Owner"), "owner", False, OWNER),
     ],
+    ImportTarget.PRODUCTS: [
+        ("code", _("Code"), "code", False,
+         ("Mã", "Mã sản phẩm", "Mã SP", "Mã hàng", "Mã hàng hóa", "Mã dịch vụ", "Mã vật tư", "SKU", "Code",
+          "Product code", "Item code")),
+        ("name", _("Name"), "text", False,
+         ("Tên", "Tên sản phẩm", "Tên SP", "Tên hàng", "Tên hàng hóa", "Tên dịch vụ", "Sản phẩm", "Name",
+          "Product name", "Product", "Item")),
+        ("category", _("Category"), "category", False,
+         ("Danh mục", "Nhóm hàng", "Nhóm sản phẩm", "Ngành hàng", "Category", "Product category")),
+        ("unit", _("Unit"), "text", False,
+         ("Đơn vị tính", "ĐVT", "Đơn vị", "Unit", "UOM", "Unit of measure")),
+        ("kind", _("Type"), "product_kind", False,
+         ("Loại", "Loại hàng", "Hàng hóa/Dịch vụ", "Phân loại", "Type", "Kind")),
+        ("list_price", _("List price"), "price", False,
+         ("Giá niêm yết", "Giá bán", "Giá bán lẻ", "Đơn giá", "Giá", "List price", "Price", "Unit price")),
+        ("vat_rate", _("VAT rate"), "vat_rate", False,
+         ("Thuế suất", "Thuế suất GTGT", "Thuế GTGT", "Thuế", "VAT", "VAT rate", "Tax rate")),
+        ("vat_reducible", _("VAT reduction applies"), "yes_no", False,
+         ("Giảm thuế", "Được giảm thuế", "Giảm thuế GTGT", "VAT reduction", "Reduced VAT")),
+        ("warranty_months", capfirst(_("warranty (months)")), "months", False,
+         ("Bảo hành", "Thời gian bảo hành", "Số tháng bảo hành", "Bảo hành (tháng)", "Warranty",
+          "Warranty months")),
+        ("maintenance_months", capfirst(_("maintenance interval (months)")), "months", False,
+         ("Bảo trì", "Chu kỳ bảo trì", "Bảo dưỡng", "Chu kỳ bảo dưỡng", "Bảo trì (tháng)", "Maintenance",
+          "Maintenance interval")),
+        ("supplier", _("Supplier"), "supplier", False,
+         ("Nhà cung cấp", "NCC", "Hãng cung cấp", "Supplier", "Vendor")),
+        ("active", _("Active"), "yes_no", False, ("Đang bán", "Đang kinh doanh", "Còn bán", "Active")),
+        ("description", _("Description"), "notes", False,
+         ("Mô tả", "Mô tả sản phẩm", "Ghi chú", "Description", "Notes")),
+    ],
 }  # fmt: skip
 
 # Keys a row can be matched on, per record type (in the order they are tried).
@@ -202,13 +247,23 @@ MATCH_KEYS: dict[str, list[str]] = {
     ImportTarget.CONTACTS: ["id", "phone", "email"],
     ImportTarget.ACCOUNTS: ["id", "tax_code", "phone", "email"],
     ImportTarget.LEADS: ["id", "phone", "email"],
+    ImportTarget.PRODUCTS: ["code"],  # the product's code: what finds it again (our exports carry it)
 }
-MATCH_LABELS = {"id": _("Record ID"), "phone": _("Phone"), "email": _("Email"), "tax_code": _("Tax code")}
-REQUIRED_NAME = {
+MATCH_LABELS = {
+    "id": _("Record ID"),
+    "phone": _("Phone"),
+    "email": _("Email"),
+    "tax_code": _("Tax code"),
+    "code": _("Code"),
+}
+REQUIRED_NAME: dict[str, str] = {
     ImportTarget.CONTACTS: "full_name",
     ImportTarget.ACCOUNTS: "name",
     ImportTarget.LEADS: "full_name",
+    ImportTarget.PRODUCTS: "name",
 }
+# Fields a row must fill besides the name (their column must be mapped too).
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {ImportTarget.PRODUCTS: ("code",)}
 
 
 def header_key(text: Any) -> str:
@@ -225,6 +280,10 @@ def model_for(target: str) -> Any:
         from sencrm.customers.models import Account
 
         return Account
+    if target == ImportTarget.PRODUCTS:
+        from sencrm.catalog.models import Product
+
+        return Product
     from sencrm.sales.models import Lead
 
     return Lead
@@ -248,7 +307,11 @@ def field_specs(target: str, custom: list[CustomField] | None = None) -> list[Fi
     """Every field of the record type a column can feed, custom fields last ("cf:<key>")."""
     from sencrm.customfields import custom_fields
 
-    defs = custom if custom is not None else custom_fields.definitions(model_for(target))
+    model = model_for(target)
+    if not any(f.name == "custom_field_data" for f in model._meta.concrete_fields):
+        defs: list[CustomField] = []  # products have no custom fields
+    else:
+        defs = custom if custom is not None else custom_fields.definitions(model)
     extra = [FieldSpec(f"cf:{f.key}", f.label, "custom", False, (f.label, f.key), f) for f in defs]
     return [*_builtin(target), *extra]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +40,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, target: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = ImportMapping.objects.filter(target=target)
+        template = cast("forms.ModelChoiceField[ImportMapping]", self.fields["template"])
+        template.queryset = ImportMapping.objects.filter(target=target)
         self.fields["file"].widget.attrs["accept"] = ".csv,.txt,.tsv,.xlsx"
 
     def clean_file(self) -> Any:
@@ -60,7 +61,7 @@ class LayoutForm(forms.Form):
 
     def __init__(self, *args: Any, sheets: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sheet"].choices = [(s, s) for s in sheets or []]
+        cast(forms.ChoiceField, self.fields["sheet"]).choices = [(s, s) for s in sheets or []]
 
 
 class MappingForm(forms.Form):
@@ -79,7 +80,9 @@ class MappingForm(forms.Form):
             "On: such rows are rejected."
         ),
     )
-    template_name = forms.CharField(label=_("Save this mapping as"), max_length=80, required=False)
+    template_name = forms.CharField(  # type: ignore[assignment]  # a form field, not BaseForm.template_name
+        label=_("Save this mapping as"), max_length=80, required=False
+    )
 
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -101,7 +104,8 @@ class MappingForm(forms.Form):
                 label=column_label(job.columns, index), choices=choices, required=False
             )
             self.column_names.append(name)
-        self.fields["match_keys"].choices = [(k, MATCH_LABELS[k]) for k in MATCH_KEYS[job.target]]
+        match_keys = cast(forms.MultipleChoiceField, self.fields["match_keys"])
+        match_keys.choices = [(k, MATCH_LABELS[k]) for k in MATCH_KEYS[job.target]]
 
     def mapping(self) -> list[str]:
         return [self.cleaned_data.get(name) or "" for name in self.column_names]

@@ -16,6 +16,7 @@ from sencrm.core.text import clean_text
 from sencrm.imports import detect, files, runner
 from sencrm.imports.fields import (
     MATCH_KEYS,
+    REQUIRED_FIELDS,
     REQUIRED_NAME,
     field_specs,
     header_key,
@@ -132,10 +133,13 @@ def clean_mapping(job: ImportJob, mapping: list[str], dedupe_mode: str, match_ke
     for key in sorted({m for m in used if used.count(m) > 1 and not specs[m].multi}):
         errors.append(_("“%(field)s” is chosen for several columns.") % {"field": specs[key].label})
     name = REQUIRED_NAME[job.target]
-    if name not in used and not (
-        {"family_name", "given_name"} & set(used) and job.target != ImportTarget.ACCOUNTS
-    ):
+    people = job.target in (ImportTarget.CONTACTS, ImportTarget.LEADS)
+    if name not in used and not ({"family_name", "given_name"} & set(used) and people):
         errors.append(_("Choose the column that holds the name (%(field)s).") % {"field": specs[name].label})
+    if "code" in REQUIRED_FIELDS.get(job.target, ()) and "code" not in used:
+        errors.append(
+            _("Choose the column that holds the code (%(field)s).") % {"field": specs["code"].label}
+        )
     if dedupe_mode not in DedupeMode.values:
         errors.append(_("Choose what to do with duplicates."))
     if any(k not in MATCH_KEYS[job.target] for k in match_keys):
@@ -230,6 +234,7 @@ def job_undo(job: ImportJob) -> None:
 
 def run_undo(job: ImportJob, actor: Any) -> dict[str, int]:
     """Undo batch by batch, newest first, each in its own transaction (through the spine's bulk form)."""
+    from sencrm.imports import products
     from sencrm.imports.undo import undo_batch
 
     runner.check_rights(actor, job.target)
@@ -237,14 +242,17 @@ def run_undo(job: ImportJob, actor: Any) -> dict[str, int]:
     totals = {"removed": 0, "restored": 0, "kept": 0}
     versions: dict[int, int] = {}
     for chunk in job.chunks.order_by("-id").iterator(chunk_size=20):
-        result = undo_batch(
-            model,
-            actor=actor,
-            job=job,
-            created_ids=chunk.created_ids,
-            updated=chunk.updated,
-            versions=versions,
-        )
+        common: dict[str, Any] = {
+            "actor": actor,
+            "job": job,
+            "created_ids": chunk.created_ids,
+            "updated": chunk.updated,
+            "versions": versions,
+        }
+        if job.target == ImportTarget.PRODUCTS:  # written through the catalogue's services: undone so too
+            result = products.undo_batch(**common)
+        else:
+            result = undo_batch(model, **common)
         for name in totals:
             totals[name] += getattr(result, name)
         ImportJob.objects.filter(pk=job.pk).update(undo_result=totals, heartbeat_at=timezone.now())

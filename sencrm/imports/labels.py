@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -25,17 +24,7 @@ def import_label(event: Any) -> str | None:
     return None
 
 
-def chained(previous: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """The import label first, then whatever the module had registered for the model."""
-
-    def label(event: Any) -> Any:
-        return import_label(event) or (previous(event) if previous else None)
-
-    return label
-
-
 def register() -> None:
-    from sencrm.events.selectors import LABELS, register_label
+    from sencrm.events.formatting import register_general_label
 
-    for model in ("customers.contact", "customers.account"):
-        register_label(model, chained(LABELS.get(model)))
+    register_general_label(import_label)

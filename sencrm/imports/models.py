@@ -1,4 +1,4 @@
-"""Import jobs: a file of contacts, accounts or leads, its mapping, its progress and its report."""
+"""Import jobs: a file of contacts, accounts, leads or products, its mapping, its progress and its report."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class ImportTarget(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     ACCOUNTS = "accounts", _("Accounts")
     LEADS = "leads", _("Leads")
+    PRODUCTS = "products", _("Products")
 
 
 class ImportStatus(models.TextChoices):
@@ -33,7 +34,8 @@ class DedupeMode(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One import of a CSV/XLSX file into contacts, accounts or leads: its file, mapping, progress and report.
+    """One import of a CSV/XLSX file into contacts, accounts, leads or products: its file, mapping, progress
+    and report.
 
     Counters always add up: rows_read = created + updated + skipped + rejected (empty rows are not read).
     Only its creator (and administrators) may see a job and its rejected-rows file.
@@ -60,7 +62,7 @@ class ImportJob(models.Model):
         choices=DedupeMode.choices,
         default=DedupeMode.SKIP,
     )
-    match_keys = models.JSONField(default=list, blank=True)  # "id", "phone", "email", "tax_code"
+    match_keys = models.JSONField(default=list, blank=True)  # "id", "phone", "email", "tax_code", "code"
     # Off: a value that cannot be placed in a field that identifies no one (province, source, date of
     # birth…) is a warning and the row is imported; on: such a row is rejected.
     reject_warnings = models.BooleanField(_("reject rows with warnings"), default=False)

@@ -13,14 +13,16 @@ from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sencrm.core.keys import cleaned
 from sencrm.core.phones import to_e164
 from sencrm.core.text import clean_text, fold
 from sencrm.customers.models import validate_tax_code
 from sencrm.customfields import custom_fields
 from sencrm.customfields.models import FieldType
+from sencrm.imports import products
 from sencrm.imports import values as v
 from sencrm.imports.detect import column_label
-from sencrm.imports.fields import REQUIRED_NAME, FieldSpec, model_for
+from sencrm.imports.fields import REQUIRED_FIELDS, REQUIRED_NAME, FieldSpec, model_for
 from sencrm.imports.lookups import Lookups, key
 
 _url = URLValidator(schemes=["http", "https"])
@@ -30,7 +32,7 @@ _url = URLValidator(schemes=["http", "https"])
 SOFT_KINDS = frozenset(
     {"province", "source", "date", "datetime", "gender", "lifecycle", "lead_status", "url"}
 )
-NOTES_FIELD = {"contacts": "notes", "accounts": "notes", "leads": "interest"}
+NOTES_FIELD = {"contacts": "notes", "accounts": "notes", "leads": "interest", "products": "description"}
 _PHONE_SEPARATORS = re.compile(r"[;\n\r,|/]+")
 # Addresses this plain pattern accepts are valid for Django's validate_email too (a subset of what it
 # accepts); anything else goes through validate_email itself.
@@ -59,6 +61,8 @@ class ParsedRow:
     record_id: int | None = None
     account: str = ""  # contacts: the account's name, resolved per batch
     group: str = ""  # a customer group name to resolve (created when new)
+    category: str = ""  # products: a category path ("Điều hòa > Treo tường", created when new)
+    supplier: str = ""  # products: the supplier's name or tax code, resolved per batch
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # values that could not be placed (row imported)
     kept: dict[str, str] = field(default_factory=dict)  # field → those values as typed, to add to it
@@ -77,6 +81,7 @@ class ParsedRow:
                 "phone": [e for _n, e in self.phones],
                 "email": [a.lower() for a in self.emails],
                 "tax_code": [self.values["tax_code"]] if self.values.get("tax_code") else [],
+                "code": [self.values["code"]] if self.values.get("code") else [],
             }
         return self._keys
 
@@ -95,6 +100,7 @@ class RowParser:
             f.name: f.max_length for f in self.model._meta.concrete_fields if getattr(f, "max_length", None)
         }
         self.name_field = REQUIRED_NAME[target]
+        self.required = REQUIRED_FIELDS.get(target, ())
         self.notes_field = NOTES_FIELD[target]
         self.address_field = "street" if "street" in self.max_length else self.notes_field
         # (column index, header label, reader, kind) for every mapped column
@@ -123,6 +129,9 @@ class RowParser:
             return lambda row, raw, parts: self._tax_code(row, raw)
         if spec.kind == "custom":
             return lambda row, raw, parts: self._custom(row, spec, raw)
+        if spec.kind in products.FIELD_KINDS:
+            kind, name = spec.kind, spec.key
+            return lambda row, raw, parts: products.read(row, kind, name, raw)
         lk = self.lookups
         method = {
             "name_part": self._name_part, "email": self._emails, "date": self._date,
@@ -160,6 +169,8 @@ class RowParser:
                 row.values[self.name_field] = name
         if not row.values.get(self.name_field) and not row.errors:
             row.errors.append(_("The name is missing (it is required)."))
+        if "code" in self.required and not row.values.get("code") and not row.errors:
+            row.errors.append(_("The code is missing (it is required)."))
         return row
 
     def _keep(self, row: ParsedRow, label: str, raw: Any, *, province: bool) -> None:
@@ -194,7 +205,7 @@ class RowParser:
 
     def _emails(self, row: ParsedRow, name: str, raw: Any, parts: dict[str, str]) -> None:
         for address in v.split_list(raw):
-            address = v.clean(address)
+            address = cleaned(address)
             if len(address) > 254 or not (_SIMPLE_EMAIL.fullmatch(address) or _valid_email(address)):
                 raise v.CellError(_("not a valid email address: %(value)s") % {"value": address[:60]})
             if address.lower() not in {a.lower() for a in row.emails}:
@@ -264,7 +275,7 @@ class RowParser:
             raw = v.as_text(raw)  # a number typed into a spreadsheet: the leading 0 is restored by to_e164
         text = v.unescape(str(raw))
         for part in _PHONE_SEPARATORS.split(text) if _PHONE_SEPARATORS.search(text) else (text,):
-            number = v.clean(part)
+            number = cleaned(part)
             if not number:
                 continue
             e164 = to_e164(number) if len(number) <= 40 else None

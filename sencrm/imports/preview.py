@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sencrm.core import access
 from sencrm.core.phones import display
@@ -36,6 +37,10 @@ def _display(row: ParsedRow, key: str, ctx: Context, names: dict[str, dict[Any, 
         return row.group
     if key == "account":
         return row.account
+    if key == "category":
+        return row.category
+    if key == "supplier":
+        return row.supplier
     if key in ("province", "source", "owner"):
         return names[key].get(values.get(f"{key}_id"), "")
     if key.startswith("cf:"):
@@ -44,6 +49,8 @@ def _display(row: ParsedRow, key: str, ctx: Context, names: dict[str, dict[Any, 
     value = values.get(key)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
     if hasattr(value, "hour"):
         return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
     if hasattr(value, "strftime"):

@@ -64,7 +64,8 @@ class Rows:
 
     def progress(self) -> float:
         if self._raw is not None and not self._raw.closed:
-            return min(1.0, self._raw.tell() / self.size)
+            read: float = self._raw.tell() / self.size
+            return min(1.0, read)
         return 0.0
 
     def __iter__(self) -> Iterator[tuple[int, list[Any] | BadRow]]:
@@ -133,7 +134,8 @@ class _Position:
         return bool(self.source.closed)
 
     def tell(self) -> float:
-        return self.source.tell() / self.total
+        position: float = self.source.tell() / self.total
+        return position
 
 
 def _parser_class() -> type:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, connections, transaction
 from django.db.models import F
@@ -26,6 +26,7 @@ from sencrm.core.text import fold
 from sencrm.events.bulk import BulkResult, Change, Draft, Prepared
 from sencrm.events.children import spec_for
 from sencrm.events.services import record_bulk_create, record_bulk_prepare, record_bulk_update
+from sencrm.imports import products
 from sencrm.imports.dedupe import Finder, SeenKeys, batch_keys
 from sencrm.imports.fields import field_specs, model_for
 from sencrm.imports.lookups import Lookups, key
@@ -92,7 +93,10 @@ class Context:
             self.actor.teammate_ids()
         self.rows = Rows(self.path, self.job.file_kind, self.job.encoding, self.job.delimiter, self.job.sheet)
         self.model = target_model(self.job.target)
-        self.derive = spec_for(self.model).derive
+        # Products are written through their services, which derive their fields themselves.
+        self.products = self.job.target == ImportTarget.PRODUCTS
+        self.derive = None if self.products else spec_for(self.model).derive
+        self.suppliers: dict[int, Any] = {}  # products: the suppliers the rows name, by id
         self.empty = 0
 
     def parsed(self, after_line: int = 0) -> Iterator[ParsedRow]:
@@ -112,12 +116,16 @@ class Context:
             if row.warnings and self.job.reject_warnings:  # the import option: strict, as before
                 row.errors += row.warnings
                 row.warnings, row.kept = [], {}
-            if not row.errors:  # name, phones and emails are final: the derived fields can be computed now
+            if not row.errors and self.derive is not None:
+                # name, phones and emails are final: the derived fields can be computed now
                 row.derived = self.derive(row.values, [e for _n, e in row.phones], row.emails)
             yield row
 
     def resolve(self, rows: list[ParsedRow]) -> None:
-        """Names that need the database, for a whole batch: accounts of contacts, required custom fields."""
+        """Names that need the database, for a whole batch: accounts of contacts, suppliers of products."""
+        if self.products:
+            products.resolve(self.actor, rows, self.suppliers)
+            return
         if self.job.target != ImportTarget.CONTACTS:
             return
         from sencrm.customers.models import Account
@@ -178,6 +186,8 @@ def _analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
     counts: dict[str, Any] = {"total": 0, "new": 0, "duplicate": 0, "invalid": 0, "warning": 0}
     new_groups: set[str] = set()
     new_tags: set[str] = set()
+    new_categories: dict[str, str] = {}  # path key → the path as written
+    categories = products.known_categories() if ctx.products else set()
     for batch in batches(ctx, ctx.parsed()):
         ctx.resolve(batch)
         valid = [r for r in batch if not r.errors]
@@ -192,12 +202,15 @@ def _analyse(job: ImportJob, actor: Any, path: Path) -> dict[str, Any]:
             if row.group and key(row.group) not in ctx.lookups.groups:
                 new_groups.add(row.group)
             new_tags.update(t for t in row.tags if key(t) not in ctx.lookups.tags)
+            if row.category and products.path_key(row.category) not in categories:
+                new_categories.setdefault(products.path_key(row.category), row.category)
         counts["invalid"] += sum(1 for r in batch if r.errors)
         counts["total"] += len(batch)
         ImportJob.objects.filter(pk=job.pk).update(rows_read=counts["total"], heartbeat_at=timezone.now())
     counts["empty"] = ctx.empty
     counts["new_groups"] = sorted(new_groups)[:50]
     counts["new_tags"] = sorted(new_tags)[:50]
+    counts["new_categories"] = sorted(new_categories.values())[:50]
     return counts
 
 
@@ -281,7 +294,15 @@ class Writer:
         # Every event of the import names it (the history reads "Import ‘file.xlsx’").
         self.extra = {"import": self.job.pk, "file": self.job.file_name}
         self.team_id = ctx.lookups.team_of(self.actor) if getattr(self.actor, "pk", None) else None
-        pipelined = PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
+        pipelined = (
+            PIPELINE
+            and connection.vendor == "postgresql"
+            and not connection.in_atomic_block
+            and not ctx.products  # written row by row through the services, in the caller's thread
+        )
+        self.product_writer = (
+            products.ProductWriter(self.actor, self.job.actor_label, ctx.suppliers) if ctx.products else None
+        )
         self.pipeline = Pipeline(self.commit) if pipelined else None
 
     def draft(self, row: ParsedRow) -> Draft:
@@ -296,7 +317,9 @@ class Writer:
         return Draft(row.line, values, row.phones, row.emails, self._tags(row), row.derived)
 
     def change(self, row: ParsedRow, pk: int) -> Change:
-        return Change(row.line, pk, dict(row.values), row.custom, row.phones, row.emails, self._tags(row))
+        # (number, E.164) pairs: the tuple[str, ...] Change takes (a list is invariant, hence the cast)
+        phones = cast("list[tuple[str, ...]]", row.phones)
+        return Change(row.line, pk, dict(row.values), row.custom, phones, row.emails, self._tags(row))
 
     def _tags(self, row: ParsedRow) -> list[tuple[int, str]]:
         if not row.tags:
@@ -361,6 +384,7 @@ class Writer:
                 keys = batch_keys(row, self.job.match_keys) if mode == DedupeMode.SKIP else set()
                 if keys & creating:  # repeats a row created just above: what the next lookup would find
                     skipped["duplicate_in_file"] = skipped.get("duplicate_in_file", 0) + 1
+                    self._note_duplicate(row, notes, "duplicate_in_file")
                     continue
                 row.errors += self.ctx.parser.missing_required(row.custom)
                 if not row.errors:
@@ -369,6 +393,7 @@ class Writer:
             elif mode == DedupeMode.SKIP:
                 reason = "duplicate_in_file" if set(found) & self.created_ids else "duplicate"
                 skipped[reason] = skipped.get(reason, 0) + 1
+                self._note_duplicate(row, notes, reason)
             elif len(found) > 1:
                 skipped["ambiguous"] = skipped.get("ambiguous", 0) + 1
                 ids = ", ".join(f"#{pk}" for pk in found[:5])
@@ -415,18 +440,26 @@ class Writer:
         notes = list(plan.notes)
         with transaction.atomic():
             relax_commit()
-            # Through the spine's bulk form: the import right, owners the importer may assign, links
-            # in scope, derived fields, one event per record (sencrm/events/bulk.py).
-            result = record_bulk_create(
-                self.ctx.model,
-                actor=self.actor,
-                drafts=plan.drafts,
-                prepared=plan.prepared,
-                actor_label=self.job.actor_label,
-                extra_data=self.extra,
-                action=Action.IMPORT,
-            )
-            if plan.changes:
+            if self.product_writer is not None:
+                # Row by row through the catalogue's services; the rows they refuse are rejected.
+                lines = {d.ref for d in plan.drafts}
+                creates = [r for r in plan.batch if r.line in lines]
+                updates = {c.ref: (plan.update_rows[c.ref], c.record_id) for c in plan.changes}
+                result, failed = self.product_writer.write(creates, updates)
+                plan.rejected = sorted(plan.rejected + failed, key=lambda r: r.line)
+            else:
+                # Through the spine's bulk form: the import right, owners the importer may assign,
+                # links in scope, derived fields, one event per record (sencrm/events/bulk.py).
+                result = record_bulk_create(
+                    self.ctx.model,
+                    actor=self.actor,
+                    drafts=plan.drafts,
+                    prepared=plan.prepared,
+                    actor_label=self.job.actor_label,
+                    extra_data=self.extra,
+                    action=Action.IMPORT,
+                )
+            if plan.changes and self.product_writer is None:
                 result.merge(
                     record_bulk_update(
                         self.ctx.model,
@@ -498,6 +531,13 @@ class Writer:
     def _note(self, row: ParsedRow, message: str) -> ImportRowError:
         return ImportRowError(job=self.job, line=row.line, message=message, cells=[], skipped=True)
 
+    def _note_duplicate(self, row: ParsedRow, notes: list[ImportRowError], reason: str) -> None:
+        """Products: a skipped duplicate is listed with its line and code (a catalogue is small, and a
+        code given twice is usually a mistake); other record types only count them."""
+        if self.ctx.products:
+            code = row.values.get("code", "")
+            notes.append(self._note(row, f"{_('Code')} {code}: {SKIP_REASONS[reason]}"))
+
 
 def notify_owners(job: ImportJob, actor: Any, owners: dict[int, int]) -> None:
     """One notification per user the import gave records to (other than the importer), with the count:
@@ -506,10 +546,11 @@ def notify_owners(job: ImportJob, actor: Any, owners: dict[int, int]) -> None:
 
     from sencrm.events.services import notification_create
 
-    lists = {
+    lists: dict[str, str] = {
         ImportTarget.CONTACTS: "customers:contact_list",
         ImportTarget.ACCOUNTS: "customers:account_list",
         ImportTarget.LEADS: "sales:lead_list",
+        ImportTarget.PRODUCTS: "catalog:product_list",
     }
     by = actor.get_full_name() or actor.get_username() if getattr(actor, "pk", None) else job.actor_label
     for owner, count in owners.items():
@@ -529,10 +570,11 @@ ANALYZE_EVERY_ROWS = 200_000
 def target_model(target: str) -> Any:
     from django.apps import apps
 
-    labels = {
+    labels: dict[str, str] = {
         ImportTarget.CONTACTS: "customers.Contact",
         ImportTarget.ACCOUNTS: "customers.Account",
         ImportTarget.LEADS: "sales.Lead",
+        ImportTarget.PRODUCTS: "catalog.Product",
     }
     return apps.get_model(labels[target])
 

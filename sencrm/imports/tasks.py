@@ -13,8 +13,8 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
 
+from sencrm.core.background import db_periodic_task, db_task
 from sencrm.imports.models import ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)

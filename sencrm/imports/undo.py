@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from sencrm.core.models import Record
 from sencrm.core.modules import Action
 from sencrm.events.bulk import Change
 from sencrm.events.services import record_bulk_delete, record_bulk_update
@@ -25,7 +26,7 @@ class UndoResult:
 
 @transaction.atomic
 def undo_batch(
-    model: type[models.Model],
+    model: type[Record],
     *,
     actor: Any,
     job: Any,

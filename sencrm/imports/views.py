@@ -6,13 +6,14 @@ rejected-rows and warnings files are visible to their creator and administrators
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -29,10 +30,14 @@ from sencrm.imports.models import ImportJob, ImportMapping, ImportRowError, Impo
 from sencrm.imports.preview import preview_rows
 from sencrm.imports.runner import SKIP_REASONS
 
+if TYPE_CHECKING:
+    from sencrm.users.models import User
+
 LIST_URLS = {
     "contacts": "customers:contact_list",
     "accounts": "customers:account_list",
     "leads": "sales:lead_list",
+    "products": "catalog:product_list",
 }
 ACTIVE = (ImportStatus.ANALYSING, ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.UNDOING)
 REPORT_ERRORS = 200
@@ -77,7 +82,7 @@ def _list_url(target: str) -> str:
 def import_list(request: HttpRequest) -> HttpResponse:
     qs = ImportJob.objects.select_related("created_by")
     if not _is_admin(request.user):
-        qs = qs.filter(created_by=request.user)
+        qs = qs.filter(created_by=cast("User", request.user))  # signed in: @login_required
     jobs_shown = list(qs[:100])
     # What the user may import; a role without the right sees what the page is and whom to ask.
     targets = [
@@ -151,7 +156,8 @@ def _import_new(request: HttpRequest, target: str, limit: _SizeLimit) -> HttpRes
             context["error"] = str(exc)
         else:
             return redirect(job)
-    context["recent"] = ImportJob.objects.filter(created_by=request.user, target=target)[:10]
+    user = cast("User", request.user)  # signed in: @login_required
+    context["recent"] = ImportJob.objects.filter(created_by=user, target=target)[:10]
     return render(
         request, "imports/import_new.html", context, status=400 if request.method == "POST" else 200
     )
@@ -229,10 +235,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if job.status not in jobs.NOT_STARTED:
         return redirect(job)
-    if request.POST.get("apply_template"):
-        template = ImportMapping.objects.filter(
-            target=job.target, pk=request.POST.get("apply_template")
-        ).first()
+    if template_pk := request.POST.get("apply_template"):
+        template = ImportMapping.objects.filter(target=job.target, pk=template_pk).first()
         if template is None:
             raise Http404(_("Unknown mapping."))
         jobs.template_apply(job, template)
@@ -316,19 +320,19 @@ def _report_page(request: HttpRequest, job: ImportJob, context: dict[str, Any]) 
 
 @login_required
 @require_GET
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The rejected rows as a file: the original columns and the reason, ready to fix and import again."""
     return _rows_file(request, _job(request, pk), warnings=False)
 
 
 @login_required
 @require_GET
-def import_warnings(request: HttpRequest, pk: int) -> HttpResponse:
+def import_warnings(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The rows imported with warnings as a file: the original columns and what could not be placed."""
     return _rows_file(request, _job(request, pk), warnings=True)
 
 
-def _rows_file(request: HttpRequest, job: ImportJob, *, warnings: bool) -> HttpResponse:
+def _rows_file(request: HttpRequest, job: ImportJob, *, warnings: bool) -> HttpResponseBase:
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")

@@ -22,11 +22,6 @@ def _duration(seconds: int | None) -> str:
 
 
 def lead_label(event: Event) -> str | None:
-    from sencrm.imports.labels import import_label
-
-    imported = import_label(event)
-    if imported:
-        return imported
     action = event.type.rpartition(".")[2]
     if action == "converted":
         return _("Lead converted")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sencrm.core import access, myday
 from sencrm.core.modules import Action, Module
+from sencrm.sales.models import Lead
 from sencrm.sales.selectors import follow_ups
 
 
@@ -18,7 +19,8 @@ def lead_follow_ups(*, user: Any, now: dt.datetime | None = None) -> dict[str, A
     now = now or timezone.now()
     if not access.can(user, Module.LEADS, Action.VIEW):
         return None
-    overdue, today = [], []
+    overdue: list[Lead] = []
+    today: list[Lead] = []
     for lead in follow_ups(user):  # all have a next_action_at (the selector filters on it)
         (overdue if lead.next_action_at is not None and lead.next_action_at < now else today).append(lead)
     return {"overdue": overdue, "today": today, "now": now}

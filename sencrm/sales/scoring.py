@@ -55,7 +55,7 @@ def evaluate(lead: Lead, rules: list[ScoringRule] | None = None) -> tuple[int, l
         else 0
     )
     now = timezone.now()
-    details = [[r.pk, r.name, r.points] for r in rules if _matches(r, lead, count, now)]
+    details: list[list[Any]] = [[r.pk, r.name, r.points] for r in rules if _matches(r, lead, count, now)]
     return sum(points for _id, _name, points in details), details
 
 

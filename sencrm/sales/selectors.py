@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -176,7 +177,7 @@ def board_columns(user: Any, pipeline: Pipeline, filters: dict[str, Any]) -> lis
     """The kanban: per stage its count, amount and weighted amount (one grouped query) and its
     first cards (one query per stage, on the board index). Closed stages show recently closed deals."""
     qs = board_queryset(user, pipeline, filters)
-    totals = {
+    totals: dict[int, Mapping[str, Any]] = {
         row["stage_id"]: row
         for row in qs.values("stage_id").annotate(
             n=Count("id"), total=Sum("amount"), weighted=Sum(F("amount") * F("probability"))
@@ -235,7 +236,7 @@ def forecast(
     sums = {"n": Count("id"), "total": Sum("amount"), "weighted": Sum(F("amount") * F("probability"))}
     rows: list[dict[str, Any]] = []
     if by == "month":
-        grouped = {
+        grouped: dict[dt.date, Mapping[str, Any]] = {
             (r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]): r
             for r in qs.annotate(month=TruncMonth("expected_close_date")).values("month").annotate(**sums)
         }
@@ -252,7 +253,7 @@ def forecast(
     return rows
 
 
-def _forecast_row(key: Any, label: str, r: dict[str, Any]) -> dict[str, Any]:
+def _forecast_row(key: Any, label: str, r: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "key": key,
         "label": label,
@@ -274,7 +275,9 @@ def _label_rows(rows: list[dict[str, Any]], key: str) -> None:
 def pipeline_by_stage(user: Any, pipeline: Pipeline) -> list[dict[str, Any]]:
     """Open pipeline value per stage (the dashboard's bar chart)."""
     qs = access.scope(user, Opportunity, Action.VIEW).filter(pipeline=pipeline, status=OpportunityStatus.OPEN)
-    sums = {r["stage_id"]: r for r in qs.values("stage_id").annotate(total=Sum("amount"), n=Count("id"))}
+    sums: dict[int, Mapping[str, Any]] = {
+        r["stage_id"]: r for r in qs.values("stage_id").annotate(total=Sum("amount"), n=Count("id"))
+    }
     return [
         {
             "stage": s.name,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
 
+from sencrm.core.background import db_periodic_task, db_task
 from sencrm.sales.scoring import leads_rescore_all
 
 log = logging.getLogger(__name__)

@@ -109,7 +109,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Unknown language."))
         return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
-        services.user_set_preferences(user=request.user, language=language)  # type: ignore[arg-type]
+        services.user_set_preferences(user=request.user, language=language)
     translation.activate(language)
     return _with_language_cookie(HttpResponseRedirect(next_url), language)
 

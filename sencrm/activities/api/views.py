@@ -5,9 +5,6 @@ from typing import Any
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from sencrm.activities import services
 from sencrm.activities.api.serializers import ActivitySerializer
@@ -27,6 +24,9 @@ class ActivityViewSet(RecordViewSet):
 
     model = Activity
     serializer_class = ActivitySerializer
+    create_service = staticmethod(services.activity_create)
+    update_service = staticmethod(services.activity_update)
+    delete_service = staticmethod(services.activity_delete)
     filterset_class = ActivityFilter
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["due_at", "created_at", "updated_at"]
@@ -37,29 +37,7 @@ class ActivityViewSet(RecordViewSet):
         search = self.request.query_params.get("search", "").strip()[:100] if self.action == "list" else ""
         return qs.filter(subject__icontains=search) if search else qs
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        attendees = data.pop("attendees", None)
-        owner = data.pop("owner", None)
-        activity = services.activity_create(actor=request.user, data=data, owner=owner, attendees=attendees)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=activity.pk)).data, status=status.HTTP_201_CREATED
-        )
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        activity = self.get_object()
-        serializer = self.get_serializer(activity, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        attendees = data.pop("attendees", None)
-        activity = services.activity_update(
-            activity, actor=request.user, changes=data, version=version, attendees=attendees
-        )
-        return Response(self.get_serializer(self.get_queryset().get(pk=activity.pk)).data)
-
-    def perform_destroy(self, instance: Activity) -> None:
-        services.activity_delete(instance, actor=self.request.user)
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        extra = super().service_arguments(data, creating=creating)
+        extra["attendees"] = data.pop("attendees", None)
+        return extra

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
 from sencrm.activities.choices import CallOutcome
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -17,5 +20,5 @@ def can_log_activities(context: dict[str, Any]) -> bool:
 
 
 @register.simple_tag
-def call_outcomes() -> list[tuple[str, str]]:
+def call_outcomes() -> list[tuple[str, StrOrPromise]]:
     return list(CallOutcome.choices)

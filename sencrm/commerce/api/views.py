@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -92,10 +92,6 @@ PDF = extend_schema(
 class DocumentViewSet(RecordViewSet):
     """What the three kinds share: lines written whole, totals read-only, transitions as actions."""
 
-    create_service: ClassVar[Callable[..., Any]]
-    update_service: ClassVar[Callable[..., Any]]
-    delete_service: ClassVar[Callable[..., Any]]
-    version_field: ClassVar[str] = "version"
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["issue_date", "total", "created_at", "updated_at"]
 
@@ -104,35 +100,19 @@ class DocumentViewSet(RecordViewSet):
         search = self.request.query_params.get("search", "").strip()[:100] if self.action == "list" else ""
         return document_search_filter(qs, search) if search else qs
 
-    def _answer(self, document: Any, code: int = status.HTTP_200_OK) -> Response:
-        warnings = getattr(document, "warnings", [])
-        fresh = self.get_queryset().get(pk=document.pk)
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        # The lines are written whole: on a create always (none is an empty document), on a change
+        # only when sent.
+        if creating or "lines" in data:
+            return {"lines": [dict(line) for line in data.pop("lines", [])]}
+        return {"lines": None}
+
+    def answer(self, record: Any, code: int = status.HTTP_200_OK) -> Response:
+        """The document fresh from the database, with the warnings its write raised (contract overrun)."""
+        warnings = getattr(record, "warnings", [])
+        fresh = self.get_queryset().get(pk=record.pk)
         fresh.warnings = warnings
         return Response(self.get_serializer(fresh).data, status=code)
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop(self.version_field, None)
-        lines = [dict(line) for line in data.pop("lines", [])]
-        document = type(self).create_service(actor=request.user, data=data, lines=lines)
-        return self._answer(document, status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        document = self.get_object()
-        serializer = self.get_serializer(document, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop(self.version_field, None)
-        lines = [dict(line) for line in data.pop("lines")] if "lines" in data else None
-        document = type(self).update_service(
-            document, actor=request.user, changes=data, version=version, lines=lines
-        )
-        return self._answer(document)
-
-    def perform_destroy(self, instance: Any) -> None:
-        type(self).delete_service(instance, actor=self.request.user)
 
     @PDF
     @action(detail=True, methods=["get"], renderer_classes=[PdfRenderer])
@@ -153,7 +133,10 @@ def _version(request: Request) -> int | None:
     return value
 
 
-def _transition(summary: str, description: str) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _transition(summary: str, description: str) -> Callable[[F], F]:
     return extend_schema(summary=summary, description=description, request=ReasonSerializer)
 
 
@@ -172,7 +155,7 @@ class QuoteViewSet(DocumentViewSet):
     @extend_schema(
         summary="Accept a quote",
         description="The customer accepted: the quote becomes `accepted` and a draft order is created "
-        "from its lines; the answer holds the order's id. Only a sent quote can be accepted.",
+        "from its lines; the answer holds the order's id. A draft or sent quote can be accepted.",
         request=None,
         responses=inline_serializer("QuoteAccepted", {"order": serializers.IntegerField()}),
     )
@@ -185,7 +168,7 @@ class QuoteViewSet(DocumentViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         reason = str(request.data.get("reason", ""))[:300] if hasattr(request.data, "get") else ""
-        return self._answer(services.quote_reject(self.get_object(), actor=request.user, reason=reason))
+        return self.answer(services.quote_reject(self.get_object(), actor=request.user, reason=reason))
 
     @extend_schema(
         summary="Revise a quote",
@@ -196,7 +179,7 @@ class QuoteViewSet(DocumentViewSet):
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str | None = None) -> Response:
         new = services.quote_revise(self.get_object(), actor=request.user)
-        return self._answer(new, status.HTTP_201_CREATED)
+        return self.answer(new, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Send a quote by email",
@@ -209,7 +192,7 @@ class QuoteViewSet(DocumentViewSet):
         from sencrm.commerce.mail import send_quote
 
         to = str(request.data.get("to", "") or "")[:254] if hasattr(request.data, "get") else ""
-        return self._answer(send_quote(self.get_object(), actor=request.user, to=to))
+        return self.answer(send_quote(self.get_object(), actor=request.user, to=to))
 
 
 @extend_schema_view(list=extend_schema(parameters=[SEARCH]))
@@ -230,7 +213,7 @@ class OrderViewSet(DocumentViewSet):
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
-        return self._answer(
+        return self.answer(
             services.order_confirm(self.get_object(), actor=request.user, version=_version(request))
         )
 
@@ -238,7 +221,7 @@ class OrderViewSet(DocumentViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         reason = str(request.data.get("reason", ""))[:300] if hasattr(request.data, "get") else ""
-        return self._answer(services.order_cancel(self.get_object(), actor=request.user, reason=reason))
+        return self.answer(services.order_cancel(self.get_object(), actor=request.user, reason=reason))
 
     @extend_schema(
         summary="Record a delivery",
@@ -270,7 +253,7 @@ class OrderViewSet(DocumentViewSet):
             quantities=quantities,
             note=body.validated_data.get("note", ""),
         )
-        return self._answer(order, status.HTTP_201_CREATED)
+        return self.answer(order, status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(parameters=[SEARCH]))
@@ -292,7 +275,7 @@ class ContractViewSet(DocumentViewSet):
     )
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str | None = None) -> Response:
-        return self._answer(
+        return self.answer(
             services.contract_sign(self.get_object(), actor=request.user, version=_version(request))
         )
 
@@ -300,4 +283,4 @@ class ContractViewSet(DocumentViewSet):
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, pk: str | None = None) -> Response:
         reason = str(request.data.get("reason", ""))[:300] if hasattr(request.data, "get") else ""
-        return self._answer(services.contract_terminate(self.get_object(), actor=request.user, reason=reason))
+        return self.answer(services.contract_terminate(self.get_object(), actor=request.user, reason=reason))

@@ -24,7 +24,7 @@ class RecordCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    ordering = ("-id",)
+    ordering: tuple[str, ...] = ("-id",)
     page_size_query_description = "Records per page, 1–500 (default 50); anything else is a 400."
     cursor_query_description = "The page cursor: the `next` or `previous` link of the page before."
     csv_export: StreamingHttpResponse | None = None

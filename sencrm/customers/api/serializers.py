@@ -16,7 +16,9 @@ from sencrm.users.models import User
 class PhoneSerializer(serializers.Serializer):  # type: ignore[type-arg]
     number = serializers.CharField(max_length=40)
     e164 = serializers.CharField(read_only=True)
-    label = serializers.ChoiceField(choices=["mobile", "work", "home", "other"], default="mobile")
+    label = serializers.ChoiceField(  # type: ignore[assignment]  # named like Field.label, a str in the stubs
+        choices=["mobile", "work", "home", "other"], default="mobile"
+    )
 
 
 class EmailSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -26,7 +28,9 @@ class EmailSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class ConsentSerializer(serializers.Serializer):  # type: ignore[type-arg]
     granted = serializers.BooleanField()
     at = serializers.DateTimeField(read_only=True)
-    source = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    source = serializers.CharField(  # type: ignore[assignment]  # named like Field.source, a str in the stubs
+        max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 class CustomerSerializer(RecordSerializer):
@@ -38,7 +42,7 @@ class CustomerSerializer(RecordSerializer):
     phones = PhoneSerializer(many=True, required=False)
     emails = EmailSerializer(many=True, required=False)
     province = ProvinceField(allow_null=True, required=False)
-    source = serializers.SlugRelatedField(
+    source = serializers.SlugRelatedField(  # type: ignore[assignment]  # named like Field.source, a str in the stubs
         slug_field="code", queryset=SourceChannel.objects.all(), allow_null=True, required=False
     )
     customer_group = serializers.PrimaryKeyRelatedField(
@@ -159,5 +163,5 @@ class CallerRecordSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class CallerAccountSerializer(CallerContactSerializer):
-    name = serializers.CharField()  # type: ignore[assignment]
-    account = None  # type: ignore[assignment]
+    name = serializers.CharField()
+    account = None  # type: ignore[assignment]  # None removes the inherited field (DRF)

@@ -46,9 +46,13 @@ def _children(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class CustomerViewSet(RecordViewSet):
+    model: ClassVar[type[Contact] | type[Account]]
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["sort_key", "created_at", "updated_at"]
     related: ClassVar[list[str]] = ["owner", "province", "source"]
+
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        return {**super().service_arguments(data, creating=creating), **_children(data)}
 
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = super().get_queryset().select_related(*self.related).prefetch_related("phones", "emails")
@@ -63,6 +67,9 @@ class ContactViewSet(CustomerViewSet):
 
     model = Contact
     serializer_class = ContactSerializer
+    create_service = staticmethod(services.contact_create)
+    update_service = staticmethod(services.contact_update)
+    delete_service = staticmethod(services.contact_delete)
     filterset_class = ContactFilter
     ordering_fields = ["sort_key", "full_name", "created_at", "updated_at"]
     related = ["owner", "province", "source", "account"]
@@ -70,34 +77,13 @@ class ContactViewSet(CustomerViewSet):
     def get_queryset(self) -> models.QuerySet[Any]:
         return super().get_queryset().prefetch_related("tags", "consents")
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        extra = _children(data)
-        consents = request.data.get("consents") if isinstance(request.data, dict) else None
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        extra = super().service_arguments(data, creating=creating)
+        # Consents are answers with a date and a source, validated on their own (not a model field).
+        consents = self.request.data.get("consents") if isinstance(self.request.data, dict) else None
         if consents is not None:
             extra["consents"] = ContactSerializer().validate_consents(consents)
-        owner = data.pop("owner", None)
-        contact = services.contact_create(actor=request.user, data=data, owner=owner, **extra)
-        return Response(self.get_serializer(self._fresh(contact)).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        contact = self.get_object()
-        serializer = self.get_serializer(contact, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        extra = _children(data)
-        consents = request.data.get("consents") if isinstance(request.data, dict) else None
-        if consents is not None:
-            extra["consents"] = ContactSerializer().validate_consents(consents)
-        contact = services.contact_update(contact, actor=request.user, changes=data, version=version, **extra)
-        return Response(self.get_serializer(self._fresh(contact)).data)
-
-    def perform_destroy(self, instance: Contact) -> None:
-        services.contact_delete(instance, actor=self.request.user)
+        return extra
 
     @extend_schema(
         request=inline_serializer("ContactMerge", {"loser": serializers.IntegerField()}),
@@ -125,32 +111,10 @@ class AccountViewSet(CustomerViewSet):
 
     model = Account
     serializer_class = AccountSerializer
+    create_service = staticmethod(services.account_create)
+    update_service = staticmethod(services.account_update)
+    delete_service = staticmethod(services.account_delete)
     filterset_class = AccountFilter
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        extra = _children(data)
-        owner = data.pop("owner", None)
-        account = services.account_create(actor=request.user, data=data, owner=owner, **extra)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=account.pk)).data, status=status.HTTP_201_CREATED
-        )
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        account = self.get_object()
-        serializer = self.get_serializer(account, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        extra = _children(data)
-        account = services.account_update(account, actor=request.user, changes=data, version=version, **extra)
-        return Response(self.get_serializer(self.get_queryset().get(pk=account.pk)).data)
-
-    def perform_destroy(self, instance: Account) -> None:
-        services.account_delete(instance, actor=self.request.user)
 
 
 def _with_last_activity(qs: models.QuerySet[Any], model: type[models.Model]) -> models.QuerySet[Any]:
@@ -161,7 +125,8 @@ def _with_last_activity(qs: models.QuerySet[Any], model: type[models.Model]) -> 
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
-    return qs.annotate(last_activity=Subquery(latest))
+    annotated: models.QuerySet[Any] = qs.annotate(last_activity=Subquery(latest))
+    return annotated
 
 
 @extend_schema(

@@ -32,7 +32,7 @@ def visible_types(user: Any) -> list[ContentType]:
     return found
 
 
-class CustomFieldFilter(django_filters.FilterSet):
+class CustomFieldFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     record_type = django_filters.ChoiceFilter(
         choices=[(name, name) for name in RECORD_TYPES],
         field_name="content_type__model",

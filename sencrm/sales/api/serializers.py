@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sencrm.core.api.errors import ApiErrorSerializer  # noqa: F401 - re-exported for the views
 from sencrm.core.api.serializers import RecordSerializer, ScopedRelationsMixin
 from sencrm.customers.api.fields import ProvinceField
 from sencrm.customers.api.serializers import EmailSerializer
@@ -105,7 +104,7 @@ class LeadSerializer(Described, RecordSerializer):
     phones = LeadPhoneSerializer(many=True, required=False)
     emails = EmailSerializer(many=True, required=False)
     province = ProvinceField(allow_null=True, required=False)
-    source = serializers.SlugRelatedField(
+    source = serializers.SlugRelatedField(  # type: ignore[assignment]  # named like Field.source, a str in the stubs
         slug_field="code", queryset=SourceChannel.objects.all(), allow_null=True, required=False
     )
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
@@ -356,7 +355,7 @@ class OpportunitySerializer(Described, RecordSerializer):
     )
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all(), required=False)
     probability = serializers.IntegerField(min_value=0, max_value=100, allow_null=True, required=False)
-    source = serializers.SlugRelatedField(
+    source = serializers.SlugRelatedField(  # type: ignore[assignment]  # named like Field.source, a str in the stubs
         slug_field="code", queryset=SourceChannel.objects.all(), allow_null=True, required=False
     )
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)

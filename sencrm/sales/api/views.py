@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from sencrm.core import access
 from sencrm.core.api.base import ModuleRight, RecordViewSet
+from sencrm.core.api.errors import ApiErrorSerializer
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.api.pagination import RecordCursorPagination
 from sencrm.core.api.schema import SEARCH
@@ -30,7 +31,6 @@ from sencrm.core.modules import Action, Module
 from sencrm.customfields import custom_fields
 from sencrm.sales import selectors, services
 from sencrm.sales.api.serializers import (
-    ApiErrorSerializer,
     LeadConversionSerializer,
     LeadConvertSerializer,
     LeadCreatedSerializer,
@@ -148,6 +148,9 @@ class LeadViewSet(SalesRecordViewSet):
     model = Lead
     access_module = Module.LEADS
     serializer_class = LeadSerializer
+    create_service = staticmethod(services.lead_create)
+    update_service = staticmethod(services.lead_update)
+    delete_service = staticmethod(services.lead_delete)
     filterset_class = LeadFilter
     ordering_fields = ["score", "sort_key", "full_name", "created_at", "updated_at", "next_action_at"]
     ordering_aliases: ClassVar[dict[str, str]] = {"next_action_at": "next_action_sort"}
@@ -170,9 +173,10 @@ class LeadViewSet(SalesRecordViewSet):
         search = self.request.query_params.get("search", "") if self.action == "list" else ""
         return selectors.lead_search_filter(qs, search) if search.strip() else qs
 
-    @staticmethod
-    def _split(data: dict[str, Any]) -> dict[str, Any]:
-        extra: dict[str, Any] = {}
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        extra = super().service_arguments(data, creating=creating)
+        if creating:
+            extra["round_robin_team"] = data.pop("round_robin_team", None)
         if "phones" in data:
             extra["phones"] = [{"number": p["number"]} for p in data.pop("phones")]
         if "emails" in data:
@@ -184,11 +188,8 @@ class LeadViewSet(SalesRecordViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        extra = self._split(data)
-        owner = data.pop("owner", None)
-        team = data.pop("round_robin_team", None)
         lead = services.lead_create(
-            actor=request.user, data=data, owner=owner, round_robin_team=team, **extra
+            actor=request.user, data=data, **self.service_arguments(data, creating=True)
         )
         found = selectors.lead_duplicates(
             user=request.user,
@@ -204,19 +205,6 @@ class LeadViewSet(SalesRecordViewSet):
             "hidden": found.hidden,
         }
         return Response(body, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        lead = self._editable()
-        serializer = self.get_serializer(lead, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        extra = self._split(data)
-        lead = services.lead_update(lead, actor=request.user, changes=data, version=version, **extra)
-        return Response(self.get_serializer(self._fresh(lead)).data)
-
-    def perform_destroy(self, instance: Lead) -> None:
-        services.lead_delete(instance, actor=self.request.user)
 
     @extend_schema(
         summary="Convert a lead",
@@ -309,6 +297,9 @@ class OpportunityViewSet(SalesRecordViewSet):
     model = Opportunity
     access_module = Module.SALES
     serializer_class = OpportunitySerializer
+    create_service = staticmethod(services.opportunity_create)
+    update_service = staticmethod(services.opportunity_update)
+    delete_service = staticmethod(services.opportunity_delete)
     filterset_class = OpportunityFilter
     ordering_fields = ["amount", "expected_close_date", "created_at", "updated_at"]
     ordering_aliases: ClassVar[dict[str, str]] = {"expected_close_date": "close_sort"}
@@ -327,28 +318,10 @@ class OpportunityViewSet(SalesRecordViewSet):
         search = self.request.query_params.get("search", "").strip()[:100] if self.action == "list" else ""
         return selectors.opportunity_search_filter(qs, search) if search else qs
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        owner = data.pop("owner", None)
-        if data.get("stage") is not None and data.get("pipeline") is None:
-            data["pipeline"] = data["stage"].pipeline
-        opp = services.opportunity_create(actor=request.user, data=data, owner=owner)
-        return Response(self.get_serializer(self._fresh(opp)).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        opp = self._editable()
-        serializer = self.get_serializer(opp, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        opp = services.opportunity_update(opp, actor=request.user, changes=data, version=version)
-        return Response(self.get_serializer(self._fresh(opp)).data)
-
-    def perform_destroy(self, instance: Opportunity) -> None:
-        services.opportunity_delete(instance, actor=self.request.user)
+    def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        if creating and data.get("stage") is not None and data.get("pipeline") is None:
+            data["pipeline"] = data["stage"].pipeline  # a stage alone says which pipeline
+        return super().service_arguments(data, creating=creating)
 
     def _close(self, request: Request, *, won: bool) -> Response:
         opp = self._editable()
@@ -395,7 +368,7 @@ class StageCursorPagination(RecordCursorPagination):
     ordering = ("pipeline_id", "position", "id")
 
 
-class PipelineFilter(django_filters.FilterSet):
+class PipelineFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     is_active = django_filters.BooleanFilter(help_text="Only active (true) or inactive (false) pipelines.")
 
     class Meta:
@@ -403,7 +376,7 @@ class PipelineFilter(django_filters.FilterSet):
         fields = ["is_active"]
 
 
-class StageFilter(django_filters.FilterSet):
+class StageFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     pipeline = django_filters.ModelChoiceFilter(
         queryset=Pipeline.objects.all(), help_text="Id of a pipeline: only its stages."
     )

@@ -85,6 +85,7 @@ def _prepare(data: dict[str, Any], current: Opportunity | None = None) -> dict[s
         "pipeline" in data
         and stage is None
         and current is not None
+        and pipeline is not None  # always, with a current deal: its pipeline is required
         and current.stage.pipeline_id != pipeline.pk
     ):
         data["stage"] = stage = first_stage(pipeline)

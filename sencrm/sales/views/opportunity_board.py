@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,8 +41,9 @@ def _filter_query(params: QueryDict, pipeline: Pipeline | None) -> str:
     if pipeline is not None:
         query["pipeline"] = str(pipeline.pk)
     for key in FILTER_KEYS:
-        if params.get(key):
-            query[key] = params[key][:20]
+        value = params.get(key)
+        if value:
+            query[key] = value[:20]
     return query.urlencode()
 
 
@@ -60,7 +61,10 @@ def opportunity_board(request: HttpRequest) -> HttpResponse:
     }
     if form.is_bound and not form.is_valid():
         context["error"] = _("Some filters are not valid: %(fields)s") % {
-            "fields": "; ".join(f"{form.fields[k].label or k}: {' '.join(v)}" for k, v in form.errors.items())
+            "fields": "; ".join(
+                f"{form.fields[k].label or k}: {' '.join(cast('list[str]', v))}"  # ErrorList yields str
+                for k, v in form.errors.items()
+            )
         }
         context["pipeline"] = _default(pipelines)
         return render(request, "sales/board.html", context, status=400)
@@ -138,7 +142,7 @@ def column_totals(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Each stage's count and sums for the board's filters (one grouped query), formatted for the page,
     and the summary line's open totals (unformatted, the template formats them)."""
-    rows = {
+    rows: dict[int, Mapping[str, Any]] = {
         row["stage_id"]: row
         for row in selectors.board_queryset(user, pipeline, filters)
         .values("stage_id")
@@ -147,7 +151,7 @@ def column_totals(
     totals = {}
     sums = []
     for stage in pipeline.stages.all():
-        row: dict[str, Any] = rows.get(stage.pk, {})
+        row = rows.get(stage.pk, {})
         amount = row.get("total") or Decimal(0)
         weighted = ((row.get("weighted") or Decimal(0)) / 100).quantize(Decimal(1))
         sums.append((stage, row.get("n", 0), amount, weighted))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -46,7 +46,10 @@ def forecast(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if form.is_bound and not form.is_valid():
         context["error"] = _("Some options are not valid: %(fields)s") % {
-            "fields": "; ".join(f"{form.fields[k].label or k}: {' '.join(v)}" for k, v in form.errors.items())
+            "fields": "; ".join(
+                f"{form.fields[k].label or k}: {' '.join(cast('list[str]', v))}"  # ErrorList yields str
+                for k, v in form.errors.items()
+            )
         }
         return render(request, "sales/forecast.html", context, status=400)
     data = form.cleaned_data if form.is_bound else {}

@@ -3,6 +3,7 @@ a few more fields (e-mail, phone, role, sign-in dates)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -14,7 +15,7 @@ from sencrm.users.models import Team, User
 ADMIN_ONLY = ("email", "phone", "role", "last_login", "date_joined")
 
 
-def sees_everything(context: dict[str, Any]) -> bool:
+def sees_everything(context: Mapping[str, Any]) -> bool:
     request = context.get("request")
     return access.can(getattr(request, "user", None), Module.ADMIN, Action.VIEW)
 
@@ -23,7 +24,7 @@ class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     display_name = serializers.CharField(
         read_only=True, help_text="The name to show: the full name, or the user name when it is empty."
     )
-    teams = serializers.PrimaryKeyRelatedField(
+    teams: serializers.PrimaryKeyRelatedField[Team] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the user's teams (see /api/v1/teams/)."
     )
     is_active = serializers.BooleanField(
@@ -69,7 +70,7 @@ class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class TeamSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    members = serializers.PrimaryKeyRelatedField(
+    members: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the team's members (see /api/v1/users/)."
     )
 

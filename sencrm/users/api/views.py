@@ -57,7 +57,7 @@ class TeamCursorPagination(RecordCursorPagination):
     ordering = ("name", "id")
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     is_active = StrictBooleanFilter(help_text="Only active (true) or deactivated (false) users.")
     team = django_filters.ModelChoiceFilter(
         field_name="teams", queryset=Team.objects.all(), help_text="Id of a team: only its members."
