@@ -26,6 +26,7 @@ from sencrm.core.modules import Action, Module
 from sencrm.core.pagination import BadCursor, keyset_page
 from sencrm.core.record_views import RecordList, add_validation_errors, record_export, service_form_page
 from sencrm.events import selectors as event_selectors
+from sencrm.savedviews.selectors import saved_views
 
 PAGE_SIZE = 50
 
@@ -77,6 +78,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "active": request.GET.get("active", "1"),
         "can_create": access.can(request.user, Module.CATALOG, Action.CREATE),
         "can_export": access.can(request.user, Module.CATALOG, Action.EXPORT),
+        "list_name": "products",
+        "saved_views": saved_views(request.user, "products"),
     }
     try:
         qs = PRODUCTS.queryset(request, Action.VIEW, request.GET)

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from sencrm.commerce.models import Contract, Document, Order, Quote
+from sencrm.commerce.vat import effective_code, rate_sort_key
 from sencrm.core.money import amount_in_words
 from sencrm.documents.pdf import pdf_response, render_pdf
 
@@ -36,9 +37,13 @@ def document_context(document: Any) -> dict[str, Any]:
         if not sections or sections[-1]["name"] != line.section:
             sections.append({"name": line.section, "subtotal": 0})
         sections[-1]["subtotal"] += line.amount
+    # Each line at the rate it pays on the document's date (a reducible 10 % line is 8 % during the
+    # reduction), and the summary grouped by that rate, as the totals computed it (commerce/totals.py).
+    applied = [effective_code(line.vat_rate, line.vat_reducible, document.issue_date) for line in lines]
     vat_by_rate: dict[str, int] = {}
-    for line in lines:
-        vat_by_rate[line.vat_rate] = vat_by_rate.get(line.vat_rate, 0) + int(line.vat_amount)
+    for line, rate in zip(lines, applied, strict=True):
+        vat_by_rate[rate] = vat_by_rate.get(rate, 0) + int(line.vat_amount)
+    vat_by_rate = dict(sorted(vat_by_rate.items(), key=lambda item: rate_sort_key(item[0])))
     info: dict[str, Any] = {
         "number": str(document),
         "date": document.issue_date,
@@ -69,11 +74,11 @@ def document_context(document: Any) -> dict[str, Any]:
                 "unit_price": line.unit_price,
                 "discount_percent": line.discount_percent,
                 "discount": line.discount_amount,
-                "vat_rate": line.vat_rate,
+                "vat_rate": rate,
                 "amount": line.amount,
                 "vat_amount": line.vat_amount,
             }
-            for n, line in enumerate(lines, start=1)
+            for n, (line, rate) in enumerate(zip(lines, applied, strict=True), start=1)
         ],
         "sections": sections,
         "totals": {

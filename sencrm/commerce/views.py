@@ -57,6 +57,7 @@ from sencrm.core.vat import VatRate
 from sencrm.customers.models import Account, Contact
 from sencrm.events import selectors as event_selectors
 from sencrm.sales.models import Opportunity
+from sencrm.savedviews.selectors import saved_views
 
 PAGE_SIZE = 50
 
@@ -162,6 +163,8 @@ def document_list(request: HttpRequest, kind_name: str) -> HttpResponse:
         "can_create": access.can(request.user, Module.COMMERCE, Action.CREATE),
         "can_export": access.can(request.user, Module.COMMERCE, Action.EXPORT),
         "export_url": f"commerce:{kind.name}_export",
+        "list_name": f"{kind.name}s",
+        "saved_views": saved_views(request.user, f"{kind.name}s"),
     }
     try:
         qs = kind.records.queryset(request, Action.VIEW, request.GET)
@@ -251,7 +254,10 @@ def _detail(request: HttpRequest, kind_name: str, pk: int, status: int = 200, **
         "next_before": next_before,
         "ct_id": ContentType.objects.get_for_model(kind.model).pk,
         "can_edit": can_edit,
-        "can_delete": access.in_scope(user, Action.DELETE, document),
+        # Only what the service would delete: a draft (a quote not yet accepted); the rest is cancelled,
+        # terminated or kept, so no button that can only answer an error.
+        "can_delete": access.in_scope(user, Action.DELETE, document)
+        and (document.status != "accepted" if isinstance(document, Quote) else document.status == "draft"),
         "reason_form": ReasonForm(),
         **extra,
     }

@@ -16,6 +16,10 @@ SAVABLE_LISTS = {
     "contacts": "customers:contact_list",
     "accounts": "customers:account_list",
     "leads": "sales:lead_list",
+    "products": "catalog:product_list",
+    "quotes": "commerce:quote_list",
+    "orders": "commerce:order_list",
+    "contracts": "commerce:contract_list",
 }
 
 

@@ -84,10 +84,14 @@ def test_a_bad_line_is_a_400_with_the_reason_and_nothing_saved(client_as, custom
 
 def test_accept_confirm_and_deliver_from_the_pages(client_as, quote, org):
     client = client_as("sales1")
+    assert b'data-testid="delete"' in client.get(f"/quotes/{quote.pk}/").content  # a draft may go
     response = client.post(f"/quotes/{quote.pk}/accept/")
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    assert b'data-testid="delete"' not in client.get(f"/quotes/{quote.pk}/").content  # it has an order
+    assert b'data-testid="delete"' in client.get(f"/orders/{order.pk}/").content
     assert client.post(f"/orders/{order.pk}/confirm/").status_code == 302
+    assert b'data-testid="delete"' not in client.get(f"/orders/{order.pk}/").content  # cancelled, not deleted
     lines = list(order.lines.order_by("position"))
     deliver = client.post(
         f"/orders/{order.pk}/deliveries/",
@@ -180,3 +184,59 @@ def test_the_quote_total_in_words(quote):
     from sencrm.core.money import amount_in_words
 
     assert amount_in_words(Decimal(quote.total)).endswith("đồng")
+
+
+def test_a_reduced_line_shows_the_rate_it_pays_on_the_page_and_in_the_pdf(
+    client_as, org, customer, catalogue
+):
+    """A reducible 10 % product on a document dated inside the reduction is printed at 8 %, and the
+    VAT summary groups it with the 8 % lines, as the totals computed it; after the reduction, 10 %."""
+    import datetime as dt
+    import io
+
+    from django.test import override_settings
+    from pypdf import PdfReader
+
+    from sencrm.commerce.printing import document_context
+
+    reduction = {
+        "start": dt.date(2025, 7, 1),
+        "end": dt.date(2026, 12, 31),
+        "from_rate": "10",
+        "to_rate": "8",
+    }
+    lines = [{"product": catalogue["split"], "quantity": 2}, {"product": catalogue["install"], "quantity": 2}]
+    with override_settings(VAT_REDUCTION=reduction):
+        inside = services.quote_create(
+            actor=org["sales1"], data={"contact": customer, "issue_date": dt.date(2026, 12, 31)}, lines=lines
+        )
+        after = services.quote_create(
+            actor=org["sales1"], data={"contact": customer, "issue_date": dt.date(2027, 1, 1)}, lines=lines
+        )
+        context = document_context(inside)
+        assert [line["vat_rate"] for line in context["lines"]] == ["8", "8"]
+        # 25.000.000 + 1.000.000 at 8 %: one group, the VAT the totals stored.
+        assert context["totals"]["vat_by_rate"] == {"8": 2_080_000} == {"8": int(inside.vat_total)}
+        later = document_context(after)
+        assert [line["vat_rate"] for line in later["lines"]] == ["10", "8"]
+        assert list(later["totals"]["vat_by_rate"]) == ["8", "10"]  # in rate order
+        client = client_as("sales1")
+        page = client.get(f"/quotes/{inside.pk}/").content.decode()
+        assert page.count(">8%</td>") == 2 and ">10%</td>" not in page
+        pdf = client.get(f"/quotes/{inside.pk}/pdf/")
+    body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "10%" not in text and "8%" in text
+
+
+def test_a_document_list_view_is_saved_and_offered_again(client_as, quote):
+    """Saved views on quotes, orders and contracts (and products), each user their own."""
+    client = client_as("sales1")
+    saved = client.post("/views/quotes/save/", {"name": "Chờ khách trả lời", "querystring": "status=draft"})
+    assert saved.status_code == 302 and saved["Location"] == "/quotes/?status=draft"
+    page = client.get("/quotes/").content.decode()
+    assert 'href="?status=draft">Chờ khách trả lời</a>' in page
+    assert "Chờ khách trả lời" not in client_as("sales2").get("/quotes/").content.decode()
+    assert b'data-testid="saved-views"' in client_as("manager").get("/products/").content
+    assert client.post("/views/invoices/save/", {"name": "x"}).status_code == 404
