@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sencrm.home",
     "sencrm.catalog",
     "sencrm.commerce",
+    "sencrm.billing",
     "sencrm.documents",
     "sencrm.demo",
 ]

@@ -13,6 +13,7 @@ class Module(models.TextChoices):
     ACTIVITIES = "activities", _("Activities")
     CATALOG = "catalog", _("Products and price lists")
     COMMERCE = "commerce", _("Quotes, orders and contracts")
+    BILLING = "billing", _("Invoices and payments")
     MARKETING = "marketing", _("Marketing")
     SUPPORT = "support", _("Customer care")
     FIELDSERVICE = "fieldservice", _("Field service")

@@ -50,6 +50,7 @@ DEFAULT_FORMATS: dict[str, NumberFormat] = {
     "invoice": NumberFormat("HDBH", 6),  # hóa đơn bán hàng (the e-invoice has its own series and number)
     "receipt": NumberFormat("PT", 6),  # phiếu thu
     "payment": NumberFormat("PC", 6),  # phiếu chi
+    "return": NumberFormat("TH", 5),  # hàng trả lại
 }
 
 

@@ -7,6 +7,7 @@ import re
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -127,6 +128,14 @@ class Customer(Record):
         _("lifecycle stage"), max_length=10, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Days between an invoice's issue date and its due date; empty: the company's default.
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Days to pay an invoice; empty: the company's default."),
+    )
     custom_field_data = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Folded name, phones and emails (sencrm.core.text.fold): what search matches against.
     search_key = models.TextField(default="", blank=True, editable=False)

@@ -23,13 +23,14 @@ USERS = {
     "marketing": ("Đặng Minh Tuấn", "marketing", [], "tuan.dang@dieuhoasen.vn"),
     "care": ("Võ Thị Hồng Nhung", "care", [], "nhung.vo@dieuhoasen.vn"),
     "tech": ("Bùi Đức Thắng", "technician", [], "thang.bui@dieuhoasen.vn"),
+    "accountant": ("Ngô Thị Lan", "accountant", [], "lan.ngo@dieuhoasen.vn"),
     "board": ("Hoàng Văn Sơn", "board", [], "son.hoang@dieuhoasen.vn"),
 }
 
 
 @transaction.atomic
 def load_organisation() -> dict[str, User]:
-    """Roles, teams and the eight demo users; running it again changes nothing."""
+    """Roles, teams and the demo users; running it again changes nothing."""
     services.roles_sync_defaults()
     teams = {}
     for name, description in TEAMS.items():

@@ -30,6 +30,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         gettext_noop("Works with the records of their teams; sees their teams' reports."),
         _grants(OPERATIONS, WORK, S.TEAM)
         + _grants([M.CATALOG], WORK, S.ALL)
+        + _grants([M.BILLING], [A.VIEW, A.EXPORT], S.TEAM)
         + _grants([M.REPORTS], [A.VIEW, A.EXPORT], S.TEAM),
     ),
     "sales": (
@@ -37,6 +38,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         gettext_noop("Works with their own customers, leads, opportunities, quotes and orders."),
         _grants(SALES_MODULES, [A.VIEW, A.CREATE, A.EDIT, A.DELETE, A.EXPORT], S.OWN)
         + _grants([M.CATALOG], [A.VIEW, A.EXPORT], S.ALL)
+        + _grants([M.BILLING], [A.VIEW, A.EXPORT], S.OWN)
         + _grants([M.COLLABORATION], [A.VIEW, A.CREATE, A.EDIT], S.OWN),
     ),
     "marketing": (
@@ -68,6 +70,19 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         + _grants([M.CUSTOMERS], [A.VIEW], S.OWN)
         + _grants([M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN),
+    ),
+    "accountant": (
+        gettext_noop("Accountant"),
+        gettext_noop(
+            "Invoices, receipts, payment vouchers, bank reconciliation and receivables for all "
+            "customers; reads quotes, orders and contracts."
+        ),
+        _grants([M.BILLING], WORK, S.ALL)
+        + _grants([M.COMMERCE], [A.VIEW, A.EXPORT], S.ALL)
+        + _grants([M.CUSTOMERS], [A.VIEW, A.EXPORT], S.ALL)
+        + _grants([M.CATALOG], [A.VIEW, A.EXPORT], S.ALL)
+        + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
+        + _grants([M.REPORTS], [A.VIEW, A.EXPORT], S.ALL),
     ),
     "board": (
         gettext_noop("Board"),
