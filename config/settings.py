@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "sencrm.sales.choices.LeadStatus",
         "OpportunityStatusEnum": "sencrm.sales.choices.OpportunityStatus",
+        "PaymentMethodEnum": "sencrm.billing.models.PaymentMethod",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("sencrm.catalog.urls")),
     path("", include("sencrm.documents.urls")),
     path("", include("sencrm.commerce.urls")),
+    path("", include("sencrm.billing.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 
 from sencrm.billing import vietqr
+from sencrm.billing.einvoice import invoice_totals
 from sencrm.billing.models import Invoice, Payment
 from sencrm.billing.selectors import invoice_vietqr
 from sencrm.commerce.printing import _customer, document_context
@@ -101,6 +102,9 @@ def invoice_context(invoice: Invoice, *, company: CompanyProfile | None = None) 
             "vietqr": _vietqr(invoice, company),
         }
     )
+    # The base of each rate (after the document discount's shares), for the per-rate summary.
+    computed = invoice_totals(invoice, list(invoice.lines.order_by("position", "id")))
+    context["totals"]["vat_base_by_rate"] = {rate: group.base for rate, group in computed.vat_by_rate.items()}
     return context
 
 

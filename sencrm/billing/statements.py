@@ -90,7 +90,7 @@ class RowError:
 @dataclass
 class ParsedStatement:
     columns: list[str]
-    header_row: int
+    header_row: int  # the header's line number (its lower line when it has two); data starts below it
     mapping: dict[str, str]  # role -> column header text
     rows: list[StatementRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -113,6 +113,8 @@ def parse_statement(
     Raises StatementError when the file or its header cannot be read, MappingError (also a ValueError)
     when the mapping names a column the header does not have.
     """
+    if kind not in ("csv", "xlsx"):
+        raise StatementError(_("Only .csv and .xlsx files can be imported."))
     try:
         kind = check_content(path, kind)
     except UploadRefused as exc:

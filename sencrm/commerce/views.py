@@ -47,6 +47,7 @@ from sencrm.commerce.models import (
 from sencrm.commerce.selectors import document_search_filter
 from sencrm.commerce.vat import effective_code
 from sencrm.core import access
+from sencrm.core.panels import panels as record_panels
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
@@ -259,6 +260,8 @@ def _detail(request: HttpRequest, kind_name: str, pk: int, status: int = 200, **
         "can_delete": access.in_scope(user, Action.DELETE, document)
         and (document.status != "accepted" if isinstance(document, Quote) else document.status == "draft"),
         "reason_form": ReasonForm(),
+        # Other modules' parts of the page (an order's invoices and returns), without importing them.
+        "panels": record_panels(document, user),
         **extra,
     }
     if isinstance(document, Quote):

@@ -7,12 +7,22 @@ The context contract (every key may be missing or empty; a template prints an em
                     name, address, tax_code, phone, email, website, bank_account, bank_name, bank_bin,
                     representative, representative_title, logo (a data: URL, or "")
     document        number, date, title, valid_until, version, delivery_date, delivery_address,
-                    start_date, end_date, owner, payment_terms … (what the kind has)
+                    start_date, end_date, owner, payment_terms … (what the kind has); an invoice
+                    adds due_date, status, status_label, kind ("normal" | "adjustment" |
+                    "replacement"), kind_label, is_credit, order, contract, original ({number, date,
+                    einvoice_form, einvoice_series, einvoice_number} or None), correction_reason,
+                    agreement_date, einvoice ({form, series, number, lookup_code, provider} or None),
+                    paid_total, balance, vietqr ({payload, png, bank, bank_name, account,
+                    account_name, amount, purpose} or None); a receipt or voucher adds kind
+                    ("receipt" | "voucher"), kind_label, method, method_label, amount,
+                    amount_in_words, reference, allocations ([{number, date, amount}]),
+                    allocated_total, unallocated, recorded_by (sencrm/billing/printing.py)
     customer        name, address, tax_code, phone, email, representative, representative_title
     lines           [{no, section, code, description, unit, quantity, unit_price, discount_percent,
                       discount, vat_rate, amount, vat_amount}]  vat_rate: "0" "5" "8" "10" "KCT" "KKKNT"
     sections        [{name, subtotal}] in the order of the lines
-    totals          {subtotal, discount_total, vat_by_rate: {rate: amount}, vat_total, total}
+    totals          {subtotal, discount_total, vat_by_rate: {rate: amount}, vat_total, total}; an
+                    invoice adds vat_base_by_rate: {rate: amount before VAT}
     total_in_words  "Tám mươi chín triệu … đồng" (from totals.total when not given)
     notes           free text
 
@@ -142,6 +152,7 @@ def sample_lines() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str
         "subtotal": subtotal,
         "discount_total": discounts,
         "vat_by_rate": vat_by_rate,
+        "vat_base_by_rate": bases,
         "vat_total": vat_total,
         "total": subtotal - discounts + vat_total,
     }
@@ -178,6 +189,10 @@ def sample_context(kind: str) -> dict[str, Any]:
         "representative": "Nguyễn Thị Ánh Tuyết",
         "representative_title": "Giám đốc",
     }
+    if kind == DocumentKind.INVOICE:
+        document.update(_sample_invoice(today, totals["total"]))
+    elif kind == DocumentKind.RECEIPT:
+        document.update(_sample_receipt(today, totals["total"]))
     return build_context(
         kind,
         {
@@ -189,3 +204,68 @@ def sample_context(kind: str) -> dict[str, Any]:
             "notes": "Giá đã bao gồm vận chuyển trong nội thành. Bảo hành chính hãng 24 tháng.",
         },
     )
+
+
+def _sample_vietqr(amount: Decimal) -> dict[str, Any] | None:
+    """The QR section with the company's bank account, or a sample one before it is set."""
+    from sencrm.billing import vietqr  # the billing app draws VietQR codes; imported on use only
+
+    profile = company_profile()
+    bank_bin, account = profile.bank_bin or "970436", profile.bank_account or "0071001234567"
+    bank = vietqr.bank_by_bin(bank_bin)
+    purpose = vietqr.purpose_text("HDDT-2026-00042")
+    try:
+        payload = vietqr.build_payload(bin=bank_bin, account=account, amount=amount, purpose=purpose)
+    except ValueError:
+        return None
+    return {
+        "payload": payload,
+        "png": vietqr.qr_png_data_uri(payload),
+        "bank": bank.short_name if bank else profile.bank_name,
+        "bank_name": profile.bank_name or (bank.name if bank else ""),
+        "account": account,
+        "account_name": profile.name or "Công ty TNHH Điện lạnh Sen Việt",
+        "amount": amount,
+        "purpose": purpose,
+    }
+
+
+def _sample_invoice(today: dt.date, total: Decimal) -> dict[str, Any]:
+    return {
+        "order": "DH-2026-000123",
+        "due_date": today + dt.timedelta(days=30),
+        "status": "issued",
+        "status_label": "Đã phát hành",
+        "kind": "normal",
+        "kind_label": "Hóa đơn",
+        "is_credit": False,
+        "original": None,
+        "correction_reason": "",
+        "agreement_date": None,
+        "einvoice": {
+            "form": "1",
+            "series": f"C{today:%y}TAA",
+            "number": "00000042",
+            "lookup_code": "A1B2C3D4E5",
+            "provider": "",
+        },
+        "paid_total": Decimal(0),
+        "balance": total,
+        "vietqr": _sample_vietqr(total),
+    }
+
+
+def _sample_receipt(today: dt.date, total: Decimal) -> dict[str, Any]:
+    return {
+        "kind": "receipt",
+        "kind_label": "Phiếu thu",
+        "method": "bank_transfer",
+        "method_label": "Chuyển khoản",
+        "amount": total,
+        "amount_in_words": amount_in_words(total),
+        "reference": "FT26123456789",
+        "allocations": [{"number": "HDDT-2026-00042", "date": today, "amount": total}],
+        "allocated_total": total,
+        "unallocated": Decimal(0),
+        "recorded_by": "Trần Thị Thu",
+    }

@@ -14,8 +14,8 @@ DEFAULT_FILES = {
     DocumentKind.QUOTE: "quote.html.j2",
     DocumentKind.ORDER: "order.html.j2",
     DocumentKind.CONTRACT: "contract.html.j2",
-    DocumentKind.INVOICE: "sales_document.html.j2",
-    DocumentKind.RECEIPT: "sales_document.html.j2",
+    DocumentKind.INVOICE: "invoice.html.j2",
+    DocumentKind.RECEIPT: "receipt.html.j2",
 }
 
 

@@ -81,13 +81,20 @@ class XmlRenderer(BaseRenderer):
 class InvoiceFilter(ScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Past due with a balance.")
-    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
-    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    issued_after = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="gte", label="Invoices dated on or after this day (YYYY-MM-DD)."
+    )
+    issued_before = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="lte", label="Invoices dated on or before this day (YYYY-MM-DD)."
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Invoices due on or before this day (YYYY-MM-DD)."
+    )
+    is_credit = django_filters.BooleanFilter(label="Credit notes (adjustments that reduce what is owed).")
 
     class Meta:
         model = Invoice
-        fields = ["contact", "account", "owner", "order", "contract", "kind", "is_credit"]
+        fields = ["contact", "account", "owner", "order", "contract", "kind"]
 
     def filter_overdue(self, queryset: models.QuerySet[Any], name: str, value: bool | None) -> Any:
         if value is None:
@@ -265,8 +272,12 @@ class OrderInvoiceView(APIView):
 class PaymentFilter(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(choices=PaymentKind.choices)
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
-    paid_after = django_filters.DateFilter(field_name="paid_at", lookup_expr="date__gte")
-    paid_before = django_filters.DateFilter(field_name="paid_at", lookup_expr="date__lte")
+    paid_after = django_filters.DateFilter(
+        field_name="paid_at", lookup_expr="date__gte", label="Paid on or after this day (YYYY-MM-DD)."
+    )
+    paid_before = django_filters.DateFilter(
+        field_name="paid_at", lookup_expr="date__lte", label="Paid on or before this day (YYYY-MM-DD)."
+    )
 
     class Meta:
         model = Payment

@@ -343,6 +343,13 @@ def test_random_bytes_never_raise_anything_but_a_statement_error(tmp_path, seed)
             parse_statement(path, name.rsplit(".", 1)[1])
 
 
+def test_a_kind_other_than_csv_or_xlsx_is_a_statement_error(tmp_path):
+    path = write(tmp_path, "vcb.pdf", VIETCOMBANK)
+
+    with pytest.raises(StatementError):
+        parse_statement(path, "pdf")
+
+
 def test_a_damaged_xlsx_is_a_statement_error(tmp_path):
     good = workbook(tmp_path, [["Ngày", "Ghi có", "Nội dung"], ["01/03/2026", 1000, "x"]])
     path = write(tmp_path, "cut.xlsx", good.read_bytes()[:600])

@@ -33,6 +33,7 @@ REACH = {
     ("marketing", "own"): set(),
     ("tech", "own"): set(),
     ("care", "own"): set(),
+    ("accountant", "own"): set(),
 }
 
 # module -> user -> action -> scope (absent: no right). Admin has everything everywhere.
@@ -45,6 +46,7 @@ EXPECTED = {
         "care": {"view": "all"},
         "tech": {"view": "own"},
         "board": {},
+        "accountant": {"view": "all", "export": "all"},
     },
     "leads": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -54,6 +56,7 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {},
+        "accountant": {},
     },
     "support": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -63,6 +66,7 @@ EXPECTED = {
         "care": {"view": "all", "create": "all", "edit": "all", "export": "all"},
         "tech": {},
         "board": {},
+        "accountant": {},
     },
     "marketing": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -72,6 +76,7 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {},
+        "accountant": {},
     },
     "sales": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -81,6 +86,7 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {},
+        "accountant": {},
     },
     "activities": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -90,6 +96,7 @@ EXPECTED = {
         "care": {"view": "own", "create": "own", "edit": "own"},
         "tech": {"view": "own", "create": "own", "edit": "own"},
         "board": {},
+        "accountant": {"view": "own", "create": "own", "edit": "own"},
     },
     "commerce": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -99,6 +106,7 @@ EXPECTED = {
         "care": {"view": "all"},  # care reads quotes, orders and contracts
         "tech": {},
         "board": {},
+        "accountant": {"view": "all", "export": "all"},
     },
     # The catalogue is shared: whoever reads it reads all of it; managers maintain it.
     "catalog": {
@@ -109,6 +117,7 @@ EXPECTED = {
         "care": {"view": "all"},
         "tech": {"view": "all"},
         "board": {},
+        "accountant": {"view": "all", "export": "all"},
     },
     "fieldservice": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -118,6 +127,7 @@ EXPECTED = {
         "care": {"view": "all"},
         "tech": {"view": "own", "edit": "own"},
         "board": {},
+        "accountant": {},
     },
     "collaboration": {
         "manager": dict.fromkeys(ACTIONS, "team"),
@@ -127,6 +137,7 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {},
+        "accountant": {},
     },
     "admin": {
         "manager": {},
@@ -136,6 +147,19 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {},
+        "accountant": {},
+    },
+    # Invoices and payments: the accountant does all of it; sales read their own customers' invoices,
+    # managers their teams'; the board sees totals on its home page, not the invoices.
+    "billing": {
+        "manager": {"view": "team", "export": "team"},
+        "sales1": {"view": "own", "export": "own"},
+        "sales2": {"view": "own", "export": "own"},
+        "marketing": {},
+        "care": {},
+        "tech": {},
+        "board": {},
+        "accountant": dict.fromkeys(ACTIONS, "all"),
     },
     "reports": {
         "manager": {"view": "team", "export": "team"},
@@ -145,12 +169,13 @@ EXPECTED = {
         "care": {},
         "tech": {},
         "board": {"view": "all", "export": "all"},
+        "accountant": {"view": "all", "export": "all"},
     },
 }
 for _module, _table in EXPECTED.items():
     _table["admin"] = dict.fromkeys(ACTIONS, "all")
 
-USERS = ["admin", "manager", "sales1", "sales2", "marketing", "care", "tech", "board"]
+USERS = ["admin", "manager", "sales1", "sales2", "marketing", "care", "tech", "board", "accountant"]
 
 
 def reachable(user: str, level: str | None) -> set[str]:
@@ -263,6 +288,17 @@ def _make(model, owner, team, name):
         fields.update(name=name, valid_from=dt.date(2026, 1, 1))
     elif label in ("commerce.quote", "commerce.order"):
         fields.update(number=f"{label}-{name}"[:40])
+    elif label in ("billing.invoice", "billing.payment", "billing.return"):
+        fields.update(number=f"{label}-{name}"[:40])
+        if label == "billing.payment":
+            fields["amount"] = 1000
+        if label == "billing.return":
+            from sencrm.commerce.models import Order
+
+            fields["order"] = Order.objects.create(owner=owner, team=team, number=f"o-{name}"[:40])
+            fields["reason"] = "x"
+    elif label == "billing.bankstatement":
+        fields.update(name=name)
     elif label == "commerce.contract":
         import datetime as dt
 
