@@ -6,3 +6,12 @@ class BillingConfig(AppConfig):
     name = "sencrm.billing"
     label = "billing"
     verbose_name = _("Invoices and payments")
+
+    def ready(self) -> None:
+        from sencrm.billing import (  # noqa: F401  (home page, daily jobs, event wording)
+            dashboard,
+            labels,
+            tasks,
+        )
+
+        labels.register()

@@ -23,11 +23,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
-from sencrm.billing import vietqr
 from sencrm.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from sencrm.commerce import totals
 from sencrm.commerce.printing import _customer
 from sencrm.commerce.vat import NO_VAT
+from sencrm.core import vietqr
 from sencrm.core.money import amount_in_words
 from sencrm.documents.models import CompanyProfile
 from sencrm.documents.selectors import company_profile

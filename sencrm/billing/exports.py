@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from sencrm.core import access
 from sencrm.customers.models import Account, Contact
@@ -59,11 +59,11 @@ def invoice_rows(qs: models.QuerySet[Any], *, user: Any) -> Iterator[list[Any]]:
 
 
 BUCKET_HEADERS = (
-    ("current", lambda: _("Not yet due")),
-    ("d1_30", lambda: _("1–30 days")),
-    ("d31_60", lambda: _("31–60 days")),
-    ("d61_90", lambda: _("61–90 days")),
-    ("d90_plus", lambda: _("Over 90 days")),
+    ("current", gettext_lazy("Not yet due")),
+    ("d1_30", gettext_lazy("1–30 days")),
+    ("d31_60", gettext_lazy("31–60 days")),
+    ("d61_90", gettext_lazy("61–90 days")),
+    ("d90_plus", gettext_lazy("Over 90 days")),
 )
 
 
@@ -74,7 +74,9 @@ def name_customers(user: Any, rows: Iterable[dict[str, Any]]) -> list[dict[str, 
     accounts = access.visible_pks(user, Account, [r["account_id"] for r in rows if r.get("account_id")])
     contacts = access.visible_pks(user, Contact, [r["contact_id"] for r in rows if r.get("contact_id")])
     for row in rows:
-        visible = row["account_id"] in accounts if row.get("account_id") else row.get("contact_id") in contacts
+        visible = (
+            row["account_id"] in accounts if row.get("account_id") else row.get("contact_id") in contacts
+        )
         row["visible"] = visible
         row["label"] = row["name"] if visible else str(access.NOT_VISIBLE)
     return rows
@@ -83,7 +85,7 @@ def name_customers(user: Any, rows: Iterable[dict[str, Any]]) -> list[dict[str, 
 def receivables_header() -> list[str]:
     return [
         pgettext("document party", "Customer"),
-        *(label() for _key, label in BUCKET_HEADERS),
+        *(str(label) for _key, label in BUCKET_HEADERS),
         _("Total"),
     ]
 

@@ -18,20 +18,22 @@ from django.utils.translation import gettext_lazy as _
 
 from sencrm.billing.models import Invoice, InvoiceKind, PaymentKind, PaymentMethod
 from sencrm.billing.reconcile import ROLES
-from sencrm.commerce.forms import CHOICE_LIMIT, DocumentForm, QuantityField
+from sencrm.commerce.forms import CHOICE_LIMIT, QuantityField
 from sencrm.commerce.models import OrderLine
 from sencrm.core.forms import DateField, assignable_owners
 from sencrm.core.modules import Action, Module
-from sencrm.core.record_views import scope_choices
+from sencrm.core.record_views import RecordForm, scope_choices
 from sencrm.customers.models import Account, Contact
 from sencrm.sales.opportunity_forms import AmountField
 
 SMALL = "form-control form-control-sm"
 
 
-class InvoiceForm(DocumentForm):
-    """The header of a standalone invoice (an order's invoice takes its customer from the order)."""
+class InvoiceForm(RecordForm):
+    """The header of a standalone invoice (an order's invoice keeps the order's customer). Customers are
+    limited to those the user may see (RecordForm), owners to those billing may hand the invoice to."""
 
+    discount_amount = AmountField(label=_("Discount on the whole invoice (amount)"), required=False)
     issue_date = DateField(label=_("Date"), required=False)
     due_date = DateField(
         label=_("Due date"),
@@ -53,26 +55,40 @@ class InvoiceForm(DocumentForm):
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any = None, prefill: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, user=user, **kwargs)
-        if user is not None:  # an invoice's owner is chosen among those billing may hand it to
-            action = Action.EDIT if self.instance.pk else Action.CREATE
-            self.fields["owner"].queryset = assignable_owners(  # type: ignore[attr-defined]
-                user, Module.BILLING, action
+        for name, value in (prefill or {}).items():
+            self.initial[name] = value
+        if user is not None:
+            # Left empty, a new invoice belongs to the customer's owner (the salesperson sees it).
+            owner: Any = self.fields["owner"]
+            owner.queryset = assignable_owners(
+                user, Module.BILLING, Action.EDIT if self.instance.pk else Action.CREATE
             )
-        if self.instance.pk and self.instance.order_id:
+            owner.required = False
+            owner.help_text = _("Left empty: the customer's owner.")
+        for name in ("contact", "account"):
+            _limited(self.fields[name], [self.initial.get(name), getattr(self.instance, f"{name}_id", None)])
+        if not self.instance.pk:
+            self.fields["version"].required = False
+        elif self.instance.order_id:
             # An order's invoice: the customer is the order's, the lines come from the order.
             for name in ("contact", "account"):
                 self.fields[name].disabled = True
 
+    def clean_discount_amount(self) -> Decimal:
+        return self.cleaned_data.get("discount_amount") or Decimal(0)
+
     def changes(self) -> dict[str, Any]:
         data = {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if name in (self._meta.fields or []) and not self.fields[name].disabled
+            name: value for name, value in self.record_changes().items() if not self.fields[name].disabled
         }
         if not data.get("owner"):
             data.pop("owner", None)
+        if data.get("issue_date") is None:
+            data.pop("issue_date", None)  # the service dates a new invoice today, an edit keeps its date
         return data
 
 
@@ -114,7 +130,10 @@ class CorrectionForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=_("Kind"),
-        choices=[(InvoiceKind.ADJUSTMENT, InvoiceKind.ADJUSTMENT.label), (InvoiceKind.REPLACEMENT, InvoiceKind.REPLACEMENT.label)],
+        choices=[
+            (InvoiceKind.ADJUSTMENT, InvoiceKind.ADJUSTMENT.label),
+            (InvoiceKind.REPLACEMENT, InvoiceKind.REPLACEMENT.label),
+        ],
         widget=forms.RadioSelect,
         initial=InvoiceKind.ADJUSTMENT,
     )
@@ -226,9 +245,10 @@ class AllocateForm(AllocationFields):
 
 
 def _limited(field: forms.Field, keep: Iterable[Any]) -> None:
-    """A customer select offers the most recent customers the user may see, plus those already chosen."""
+    """A customer select offers the most recent customers the user may see, plus those already chosen
+    (given as records or ids)."""
     queryset = field.queryset  # type: ignore[attr-defined]
-    kept = {obj.pk for obj in keep if obj is not None}
+    kept = {getattr(obj, "pk", obj) for obj in keep if obj is not None}
     recent = list(queryset.order_by("-id")[:CHOICE_LIMIT].values_list("pk", flat=True))
     field.queryset = queryset.filter(pk__in=[*recent, *kept])  # type: ignore[attr-defined]
 
@@ -254,13 +274,32 @@ class PaymentForm(AllocationFields):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(
-        self, *args: Any, user: Any, invoices: Iterable[Invoice] = (), keep: Iterable[Any] = (), **kwargs: Any
+        self,
+        *args: Any,
+        user: Any,
+        invoices: Iterable[Invoice] = (),
+        keep: Iterable[Any] = (),
+        refresh_url: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, invoices=invoices, **kwargs)
         scope_choices(self, user)
         keep = list(keep)
         for name in ("contact", "account"):
             _limited(self.fields[name], keep)
+            if refresh_url:
+                # Choosing the customer lists their open invoices again (htmx; without it, the form's
+                # "Show open invoices" button does the same).
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-get": refresh_url,
+                        "hx-trigger": "change",
+                        "hx-include": "[name=contact],[name=account]",
+                        "hx-target": "#allocations",
+                        "hx-select": "#allocations",
+                        "hx-swap": "outerHTML",
+                    }
+                )
 
     def clean_amount(self) -> Decimal | None:
         amount: Decimal | None = self.cleaned_data.get("amount")
@@ -309,6 +348,12 @@ class StatementUploadForm(forms.Form):
     map_reference = forms.CharField(label=_("Reference column"), required=False, max_length=120)
 
     MAPPING_FIELDS = tuple(f"map_{role}" for role in ROLES)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("save_mapping") and not (cleaned.get("bank") or "").strip():
+            self.add_error("bank", _("Name the bank to save its columns for."))
+        return cleaned
 
     def mapping(self) -> dict[str, str] | None:
         given = {

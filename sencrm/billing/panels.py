@@ -34,9 +34,9 @@ def order_billing(order: Any, user: Any) -> Panel | None:
         {
             "invoices": _invoices(user, order=order),
             "returns": list(
-                access.scope(user, Return, Action.VIEW).filter(order=order).order_by("-returned_on", "-id")[
-                    :ROWS
-                ]
+                access.scope(user, Return, Action.VIEW)
+                .filter(order=order)
+                .order_by("-returned_on", "-id")[:ROWS]
             ),
             "show_returns": True,
             "invoice_url": reverse("billing:order_invoice", args=[order.pk])

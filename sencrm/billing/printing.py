@@ -13,11 +13,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
-from sencrm.billing import vietqr
 from sencrm.billing.einvoice import invoice_totals
 from sencrm.billing.models import Invoice, Payment
 from sencrm.billing.selectors import invoice_vietqr
 from sencrm.commerce.printing import _customer, document_context
+from sencrm.core import vietqr
 from sencrm.core.money import amount_in_words
 from sencrm.documents.models import CompanyProfile
 from sencrm.documents.pdf import DOCUMENT_LANGUAGE, pdf_response, render_pdf

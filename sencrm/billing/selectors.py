@@ -10,9 +10,8 @@ from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, Whe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sencrm.billing import vietqr
 from sencrm.billing.models import OPEN_STATUSES, BankLine, BankLineStatus, Invoice
-from sencrm.core import access
+from sencrm.core import access, vietqr
 from sencrm.core.modules import Action
 from sencrm.documents.selectors import company_profile
 

@@ -12,6 +12,7 @@ import codecs
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -62,6 +63,13 @@ _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
 _YMD = re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})")
 _TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[ap]m)?", re.IGNORECASE)
 _WHOLE = Decimal(1)
+# What zipfile and openpyxl raise for a workbook that passed the upload checks but is damaged inside: a
+# corrupt deflate stream, missing parts, broken XML (SyntaxError covers the XML parsers' errors), an
+# encrypted entry or unknown zip version (RuntimeError), a name that is not UTF-8 (ValueError).
+_DAMAGED_XLSX = (
+    zipfile.BadZipFile, zlib.error, KeyError, IndexError, EOFError, TypeError, ValueError, SyntaxError,
+    RuntimeError,
+)  # fmt: skip
 
 
 class StatementError(ValueError):
@@ -119,6 +127,8 @@ def parse_statement(
         kind = check_content(path, kind)
     except UploadRefused as exc:
         raise StatementError(str(exc)) from exc
+    except _DAMAGED_XLSX as exc:  # zipfile errors check_xlsx lets by: unknown versions, encryption, bad names
+        raise StatementError(_("The Excel file is damaged or not an Excel file.")) from exc
     warnings: list[str] = []
     if kind == "xlsx":
         encoding = delimiter = ""
@@ -148,10 +158,9 @@ def parse_statement(
         _read_rows(chain(below, iterator), roles, statement, replaced=replaced)
     except StatementError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, TypeError, ValueError, SyntaxError) as exc:
+    except (OSError, *_DAMAGED_XLSX) as exc:
         if kind != "xlsx":
             raise
-        # openpyxl's errors for a workbook that passed the zip checks but whose XML is broken.
         raise StatementError(_("The Excel file is damaged or not an Excel file.")) from exc
     finally:
         iterator.close()  # type: ignore[attr-defined]

@@ -47,12 +47,12 @@ from sencrm.commerce.models import (
 from sencrm.commerce.selectors import document_search_filter
 from sencrm.commerce.vat import effective_code
 from sencrm.core import access
-from sencrm.core.panels import panels as record_panels
 from sencrm.core.exceptions import StaleRecord
 from sencrm.core.htmx import render_page_or_partial
 from sencrm.core.modules import Action, Module
 from sencrm.core.money import amount_in_words
 from sencrm.core.pagination import BadCursor, keyset_page
+from sencrm.core.panels import panels as record_panels
 from sencrm.core.record_views import RecordList, add_validation_errors, record_export
 from sencrm.core.vat import VatRate
 from sencrm.customers.models import Account, Contact

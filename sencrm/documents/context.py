@@ -41,6 +41,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from sencrm.core import vietqr
 from sencrm.core.money import amount_in_words
 from sencrm.documents import logos
 from sencrm.documents.choices import DocumentKind
@@ -201,15 +202,16 @@ def sample_context(kind: str) -> dict[str, Any]:
             "lines": lines,
             "sections": sections,
             "totals": totals,
-            "notes": "Giá đã bao gồm vận chuyển trong nội thành. Bảo hành chính hãng 24 tháng.",
+            # A receipt's notes are its reason (lý do nộp): without them it names the invoices paid.
+            "notes": ""
+            if kind == DocumentKind.RECEIPT
+            else "Giá đã bao gồm vận chuyển trong nội thành. Bảo hành chính hãng 24 tháng.",
         },
     )
 
 
 def _sample_vietqr(amount: Decimal) -> dict[str, Any] | None:
     """The QR section with the company's bank account, or a sample one before it is set."""
-    from sencrm.billing import vietqr  # the billing app draws VietQR codes; imported on use only
-
     profile = company_profile()
     bank_bin, account = profile.bank_bin or "970436", profile.bank_account or "0071001234567"
     bank = vietqr.bank_by_bin(bank_bin)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sencrm.core.vietqr import bank_choices
 from sencrm.documents.context import COMPANY_FIELDS
 from sencrm.documents.logos import MAX_LOGO_BYTES
 from sencrm.documents.models import (
@@ -32,6 +33,15 @@ class CompanyForm(ModelForm):
     )
     website = forms.URLField(label=_("website"), required=False, max_length=200, assume_scheme="https")
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    # The bank is chosen from the NAPAS/VietQR list: its BIN is what the VietQR code carries.
+    bank_bin = forms.ChoiceField(
+        label=_("bank (VietQR)"),
+        required=False,
+        choices=[("", "—"), *bank_choices()],
+        help_text=_(
+            "The bank of the account below, from the NAPAS list: invoices show a VietQR code for it."
+        ),
+    )
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     class Meta:
@@ -39,7 +49,6 @@ class CompanyForm(ModelForm):
         fields = list(COMPANY_FIELDS)
         widgets = {
             "tax_code": forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "0123456789-001"}),
-            "bank_bin": forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "970436"}),
         }
 
     # The model's validators run on the form too: normalise first, as the service does.

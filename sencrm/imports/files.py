@@ -101,7 +101,16 @@ def check_xlsx(path: Path) -> None:
                     raise UploadRefused(_("The Excel file expands to an unreasonable size (zip bomb?)."))
             if total > max_uncompressed_bytes():
                 raise UploadRefused(_("The Excel file expands to an unreasonable size (zip bomb?)."))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    # Damaged zips also raise RuntimeError (encrypted parts), NotImplementedError (unknown compression)
+    # and UnicodeDecodeError (file names that are not UTF-8).
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        UnicodeDecodeError,
+    ) as exc:
         raise UploadRefused(_("The Excel file is damaged or not an Excel file.")) from exc
 
 

@@ -26,7 +26,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,28 +53,18 @@ from sencrm.billing.models import (
     Return,
 )
 from sencrm.billing.selectors import overdue_q
-from sencrm.commerce.api.views import PdfRenderer
 from sencrm.commerce.models import Order
 from sencrm.commerce.selectors import document_search_filter
 from sencrm.core import access
 from sencrm.core.api.base import ACTIONS, ModuleRight, RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
+from sencrm.core.api.renderers import PdfRenderer, XmlRenderer
 from sencrm.core.filters import ScopedFilterSet
 from sencrm.core.modules import Action, Module
 from sencrm.documents.selectors import company_profile
 
 ACTIONS.update(dict.fromkeys(["issue", "einvoice", "corrections", "allocations", "confirm"], Action.EDIT))
 ACTIONS.update(dict.fromkeys(["einvoice_xml"], Action.VIEW))
-
-
-class XmlRenderer(BaseRenderer):
-    media_type = "application/xml"
-    format = "xml"
-    charset = "utf-8"
-    render_style = "binary"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
-        return data
 
 
 class InvoiceFilter(ScopedFilterSet):

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from sencrm.billing import vietqr
 from sencrm.billing.models import Invoice, InvoiceStatus
+from sencrm.core import vietqr
 from sencrm.documents.models import CompanyProfile
 from sencrm.users.services import api_token_create
 
@@ -52,9 +52,9 @@ def test_order_to_issued_invoice_with_vietqr(api, order, bank):
     assert issued.status_code == 200, issued.content
     body = issued.json()
     for name in (
-        "id", "number", "order", "contract", "contact", "account", "status", "issue_date", "due_date", "lines",
-        "subtotal", "vat_total", "total", "total_in_words", "paid_total", "balance", "vietqr", "einvoice",
-        "adjusts", "replaces",
+        "id", "number", "order", "contract", "contact", "account", "status", "issue_date", "due_date",
+        "lines", "subtotal", "vat_total", "total", "total_in_words", "paid_total", "balance", "vietqr",
+        "einvoice", "adjusts", "replaces",
     ):  # fmt: skip
         assert name in body
     assert body["status"] == "issued" and body["order"] == order.pk

@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,6 +37,7 @@ from sencrm.commerce.models import Contract, ContractStatus, Document, Order, Or
 from sencrm.commerce.selectors import document_search_filter
 from sencrm.core.api.base import ACTIONS, RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
+from sencrm.core.api.renderers import PdfRenderer
 from sencrm.core.filters import ScopedFilterSet
 from sencrm.core.modules import Action
 
@@ -48,16 +48,6 @@ ACTIONS.update(
     )
 )
 ACTIONS["pdf"] = Action.VIEW
-
-
-class PdfRenderer(BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
-        return data
 
 
 class DocumentFilter(ScopedFilterSet):

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from sencrm.billing.models import Invoice, Payment
 from sencrm.catalog.models import PriceList, Product
 from sencrm.commerce import totals
 from sencrm.commerce.models import Contract, Order, Quote
@@ -31,6 +32,8 @@ def _counts() -> tuple[int, ...]:
         Quote.all_objects.count(),
         Order.all_objects.count(),
         Contract.all_objects.count(),
+        Invoice.all_objects.count(),
+        Payment.all_objects.count(),
     )
 
 
@@ -39,9 +42,46 @@ def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     counts = _counts()
     _check_sales_invariants()
     _check_commerce_invariants()
+    _check_billing_invariants()
     call_command("load_demo")
     assert _counts() == counts
-    assert counts[:3] == (8, 2, 7)
+    assert counts[:3] == (9, 2, 8)
+
+
+def _check_billing_invariants() -> None:
+    """A year of invoices consistent with the orders: most paid, some late, a few overdue now, one
+    customer with a credit; every balance is the total minus the allocations; a statement to upload."""
+    from django.conf import settings
+    from django.db.models import Sum
+
+    from sencrm.billing.models import Allocation, InvoiceStatus
+    from sencrm.billing.selectors import overdue_q
+    from sencrm.billing.services import customer_credit, invoiced_quantities
+
+    invoices = Invoice.objects.all()
+    assert invoices.count() >= 40
+    statuses = Counter(invoices.values_list("status", flat=True))
+    assert statuses[InvoiceStatus.PAID] > invoices.count() / 3
+    assert invoices.filter(overdue_q()).exists()
+    assert invoices.filter(status=InvoiceStatus.ISSUED, due_date__gte=timezone.localdate()).exists()
+    for invoice in invoices:
+        allocated = Allocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or 0
+        assert invoice.balance == invoice.total - allocated, invoice.number
+        assert invoice.einvoice_series == "C26TAA" and invoice.einvoice_number
+        if invoice.order_id:
+            done = invoiced_quantities(invoice.order)
+            for line in invoice.order.lines.all():
+                assert done.get(line.pk, 0) <= line.delivered_quantity
+    late = Payment.objects.filter(allocations__invoice__due_date__lt=F("paid_at__date"))
+    assert late.exists()
+    credits = [
+        c
+        for c in {p.contact_id for p in Payment.objects.filter(account__isnull=True)}
+        if customer_credit(contact_id=c)
+    ]
+    assert len(credits) == 1
+    statement = next((settings.DATA_DIR / "demo").glob("sao-ke-*.csv")).read_text(encoding="utf-8-sig")
+    assert "Ngày giao dịch" in statement and "HDBH" in statement
 
 
 def _check_sales_invariants() -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from sencrm.demo.activities import load_activities
+from sencrm.demo.billing import load_billing
 from sencrm.demo.commerce import load_commerce
 from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         leads, opportunities = load_sales(users)
         # After sales: quotes are made from the demo's opportunities, orders from the won ones.
         quotes, orders, contracts = load_commerce(users)
+        # After commerce: the delivered orders are invoiced and (mostly) paid.
+        invoices, payments = load_billing(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -40,6 +43,8 @@ class Command(BaseCommand):
                 "commerce.Quote",
                 "commerce.Order",
                 "commerce.Contract",
+                "billing.Invoice",
+                "billing.Payment",
             )
             for t in written_tables(apps.get_model(label))
         ]
@@ -48,6 +53,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} demo users (password: demo); "
                 f"added {customers} customers, {activities} activities, {leads} leads, "
-                f"{opportunities} opportunities, {quotes} quotes, {orders} orders and {contracts} contracts."
+                f"{opportunities} opportunities, {quotes} quotes, {orders} orders, {contracts} contracts, "
+                f"{invoices} invoices and {payments} receipts."
             )
         )

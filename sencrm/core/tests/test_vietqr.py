@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sencrm.billing.vietqr import (
+from sencrm.core.vietqr import (
     BANKS,
     bank_by_bin,
     bank_choices,

@@ -1,0 +1,160 @@
+"""The demo's money: invoices for the delivered orders over the year, receipts (most on time, some
+late, a few invoices overdue now, one customer who paid too much and has a credit), one return, and a
+bank statement of the current month that reconciles with a few open invoices — one transfer naming no
+invoice number at all."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from sencrm.billing import services
+from sencrm.billing.models import OPEN_STATUSES, Invoice, Payment
+from sencrm.commerce.models import Order, OrderStatus
+from sencrm.events.models import Event
+
+EINVOICE = {"einvoice_form": "1", "einvoice_series": "C26TAA", "einvoice_provider": "VNPT Invoice"}
+
+
+def _when(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def _back_date(since_event: int, when: dt.datetime, *records: Any) -> int:
+    Event.objects.filter(id__gt=since_event).update(occurred_at=when)
+    for record in records:
+        type(record).all_objects.filter(pk=record.pk).update(created_at=when, updated_at=when)
+    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
+    """Create the invoices and receipts once; returns (invoices, payments) created."""
+    if Invoice.all_objects.exists() or Payment.all_objects.exists():
+        return 0, 0
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    accountant = users["accountant"]
+    today = timezone.localdate()
+    last_event = Event.objects.aggregate(m=Max("id"))["m"] or 0
+    orders = list(
+        Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTLY_DELIVERED])
+        .select_related("contact", "account")
+        .order_by("issue_date", "id")
+    )
+    invoices = payments = 0
+    credit_given = False
+    einvoice_number = 0
+    for order in orders:
+        delivered = max((d.delivered_on for d in order.deliveries.all()), default=order.issue_date)
+        issue_day = min(delivered + dt.timedelta(days=rng.randint(0, 2)), today)
+        invoice = services.invoice_from_order(
+            order, actor=accountant, part="delivered", issue_date=issue_day, actor_label="demo"
+        )
+        einvoice_number += 1
+        invoice = services.invoice_issue(
+            invoice, actor=accountant, einvoice={**EINVOICE, "einvoice_number": str(einvoice_number)}
+        )
+        Invoice.all_objects.filter(pk=invoice.pk).update(
+            einvoice_lookup_code=f"SEN{rng.randrange(10**9, 10**10)}",
+            issued_at=_when(issue_day, 9),
+        )
+        invoices += 1
+        last_event = _back_date(last_event, _when(issue_day, 9), invoice)
+        invoice.refresh_from_db()
+        assert invoice.due_date is not None  # noqa: S101  (set on issue)
+        age = (today - invoice.due_date).days
+        roll = rng.random()
+        if age < -5 or (age < 25 and roll < 0.35):
+            continue  # not yet due, or due recently and still open: the accountant's work today
+        if roll < 0.08 and age > 10:
+            continue  # overdue now
+        late = roll > 0.85
+        pay_day = invoice.due_date + dt.timedelta(days=rng.randint(3, 20) if late else -rng.randint(0, 12))
+        pay_day = max(min(pay_day, today), invoice.issue_date)
+        amount = invoice.balance
+        extra = Decimal(0)
+        if not credit_given and invoice.account_id is None and invoice.total > 10_000_000:
+            extra = Decimal(2_000_000)  # paid a rounded-up amount: the rest is their credit
+            credit_given = True
+        split = rng.random() < 0.2 and amount > 4_000_000
+        parts = [amount // 2, amount - amount // 2] if split else [amount]
+        for n, part in enumerate(parts):
+            day = pay_day if n == len(parts) - 1 else max(pay_day - dt.timedelta(days=15), invoice.issue_date)
+            payment = services.payment_create(
+                actor=accountant,
+                data={
+                    "amount": part + (extra if n == len(parts) - 1 else 0),
+                    "method": rng.choice(["bank_transfer"] * 6 + ["cash", "card"]),
+                    "paid_at": _when(day, 14),
+                    "contact": invoice.contact,
+                    "account": invoice.account,
+                    "reference": f"FT{day:%y%j}{rng.randrange(10**5, 10**6)}",
+                },
+                allocations=[(invoice, part)],
+                actor_label="demo",
+            )
+            payments += 1
+            last_event = _back_date(last_event, _when(day, 14), payment)
+    write_statement(today)
+    return invoices, payments
+
+
+def statement_rows(today: dt.date) -> list[list[str]]:
+    """A Vietcombank-like export of this month: transfers paying a few open invoices — by number as
+    banks print it, by number without its dashes, and one naming only the customer — plus a fee and
+    an unrelated transfer."""
+    open_invoices = list(
+        Invoice.objects.filter(status__in=OPEN_STATUSES, is_credit=False, balance__gt=0)
+        .select_related("contact", "account")
+        .order_by("due_date", "id")[:4]
+    )
+    day = today.replace(day=1) if today.day > 3 else today
+    rows: list[list[str]] = []
+    texts = [
+        "CT DEN:{ref} {name} CK TT HD {number}",
+        "IBFT {name} chuyen tien thanh toan {compact}",
+        "MBVCB.{ref}.{name} chuyen khoan tien dieu hoa",
+        "{name} thanh toan hoa don {number} dot 1",
+    ]
+    for n, invoice in enumerate(open_invoices):
+        name = str(invoice.contact or invoice.account or "")
+        from sencrm.core.text import fold
+
+        text = texts[n % len(texts)].format(
+            ref=f"{5200 + n}",
+            name=fold(name).upper(),
+            number=invoice.number,
+            compact=invoice.number.replace("-", ""),
+        )
+        amount = invoice.balance if n != 3 else invoice.balance // 2
+        when = min(day + dt.timedelta(days=n), today)
+        rows.append([when.strftime("%d/%m/%Y"), f"FT{when:%y%j}{7000 + n}", "", f"{int(amount):,}", text])
+    rows.append([day.strftime("%d/%m/%Y"), f"FT{day:%y%j}9001", "22,000", "", "Phi quan ly tai khoan thang"])
+    rows.append(
+        [day.strftime("%d/%m/%Y"), f"FT{day:%y%j}9002", "", "1,500,000", "TRAN VAN KHACH chuyen tien"]
+    )
+    return rows
+
+
+def write_statement(today: dt.date, path: Path | None = None) -> Path:
+    """Write the sample statement (CSV in UTF-8 with BOM, as Vietcombank exports) for this month."""
+    path = path or Path(settings.DATA_DIR) / "demo" / f"sao-ke-vietcombank-{today:%Y-%m}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["SAO KÊ TÀI KHOẢN / ACCOUNT STATEMENT"])
+    writer.writerow(["Số tài khoản:", "0011004567890", "Công ty TNHH Điều hòa Sen"])
+    writer.writerow([f"Từ ngày {today.replace(day=1):%d/%m/%Y} đến ngày {today:%d/%m/%Y}"])
+    writer.writerow([])
+    writer.writerow(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Mô tả"])
+    writer.writerows(statement_rows(today))
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+    return path
