@@ -8,7 +8,8 @@ class BillingConfig(AppConfig):
     verbose_name = _("Invoices and payments")
 
     def ready(self) -> None:
-        from sencrm.billing import (  # noqa: F401  (home page, daily jobs, event wording)
+        from sencrm.billing import (  # noqa: F401  (home page, record panels, daily jobs, event wording)
+            customer_panel,
             dashboard,
             labels,
             tasks,

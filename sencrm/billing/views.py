@@ -743,7 +743,6 @@ def payment_create(request: HttpRequest) -> HttpResponse:
         contact, account = _visible(user, invoice.contact), _visible(user, invoice.account)
         initial = {"contact": contact, "account": account, "amount": invoice.balance}
         initial[f"alloc_{invoice.pk}"] = invoice.balance
-        initial["reference"] = invoice.number
     if account is None and contact is not None and contact.account_id:
         account = _visible(user, contact.account)
     invoices = _open_invoices(user, contact=contact, account=account)

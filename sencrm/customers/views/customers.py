@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
+from sencrm.core.panels import panels as record_panels
 from sencrm.core.record_views import RecordList, Records, custom_field_columns, record_list_page
 from sencrm.customers import selectors
 from sencrm.customers.filters import ACCOUNT_SORTS, CONTACT_SORTS, AccountFilter, ContactFilter
@@ -86,4 +87,6 @@ def detail_context(request: HttpRequest, obj: Contact | Account) -> dict[str, An
         "ct_id": ContentType.objects.get_for_model(obj).pk,
         "can_edit": access.in_scope(request.user, Action.EDIT, obj),
         "can_delete": access.in_scope(request.user, Action.DELETE, obj),
+        # Other modules' parts of the page (the customer's invoices and balance), without importing them.
+        "panels": record_panels(obj, request.user),
     }
