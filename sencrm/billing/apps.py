@@ -12,6 +12,7 @@ class BillingConfig(AppConfig):
             customer_panel,
             dashboard,
             labels,
+            panels,
             tasks,
         )
 

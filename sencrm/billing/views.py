@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sencrm.billing import (
     exports,
-    panels,  # noqa: F401  (registers the order and contract panels until apps.py does)
     reconcile,
     selectors,
     services,

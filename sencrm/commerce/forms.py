@@ -36,8 +36,9 @@ class DocumentForm(RecordForm):
             field = self.fields.get(name)
             if field is not None:
                 queryset = field.queryset  # type: ignore[attr-defined]
+                # An edit form's initial values are ids; a prefill or the instance gives records.
                 keep = {
-                    v.pk
+                    getattr(v, "pk", v)
                     for v in [self.initial.get(name), getattr(self.instance, name, None)]
                     if v is not None
                 }

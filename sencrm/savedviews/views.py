@@ -20,6 +20,8 @@ SAVABLE_LISTS = {
     "quotes": "commerce:quote_list",
     "orders": "commerce:order_list",
     "contracts": "commerce:contract_list",
+    "invoices": "billing:invoice_list",
+    "payments": "billing:payment_list",
 }
 
 

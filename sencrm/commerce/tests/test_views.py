@@ -239,4 +239,27 @@ def test_a_document_list_view_is_saved_and_offered_again(client_as, quote):
     assert 'href="?status=draft">Chờ khách trả lời</a>' in page
     assert "Chờ khách trả lời" not in client_as("sales2").get("/quotes/").content.decode()
     assert b'data-testid="saved-views"' in client_as("manager").get("/products/").content
-    assert client.post("/views/invoices/save/", {"name": "x"}).status_code == 404
+    assert client.post("/views/tickets/save/", {"name": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["quote", "order", "contract"])
+def test_the_edit_page_of_each_document_opens(client_as, org, customer, catalogue, kind):
+    """Regression: the edit form's initial values are ids, not records (it answered 500)."""
+    from sencrm.commerce import services
+
+    lines = [{"product": catalogue["split"], "quantity": 1}]
+    if kind == "contract":
+        import datetime as dt
+
+        doc = services.contract_create(
+            actor=org["sales1"],
+            data={"contact": customer, "name": "Bảo trì", "start_date": dt.date(2026, 1, 1)},
+            lines=lines,
+        )
+    else:
+        doc = getattr(services, f"{kind}_create")(
+            actor=org["sales1"], data={"contact": customer}, lines=lines
+        )
+    page = client_as("sales1").get(f"/{kind}s/{doc.pk}/edit/")
+    assert page.status_code == 200
+    assert customer.full_name in page.content.decode()
