@@ -43,15 +43,34 @@ from sencrm.imports.files import UploadRefused, delete_stored, display_name, sto
 ROLES = ("date", "credit", "debit", "amount", "content", "reference")
 
 
-def fingerprint(*, reference: str, date: Any, amount: Decimal, content: str) -> str:
+def fingerprint(*, reference: str, date: Any, amount: Decimal, content: str, occurrence: int = 0) -> str:
     """The line's identity across uploads: the bank's reference when it gives one, else the date, the
-    amount and the content (normalised, so a re-export with other spacing is the same line)."""
+    amount and the content (normalised, so a re-export with other spacing is the same line) and, for
+    identical lines of one day (two equal transfers), which of them it is."""
     key = (
         f"ref:{normalise_ref(reference)}"
         if normalise_ref(reference)
-        else f"{date}|{amount}|{normalise_ref(content)}"
+        else f"{date}|{amount}|{normalise_ref(content)}|{occurrence}"
     )
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _fingerprints(rows: list[Any]) -> dict[str, Any]:
+    seen: dict[str, int] = {}
+    prints: dict[str, Any] = {}
+    for row in rows:
+        base = fingerprint(reference=row.reference, date=row.date, amount=row.amount, content=row.content)
+        occurrence = seen.get(base, 0)
+        seen[base] = occurrence + 1
+        key = (
+            base
+            if occurrence == 0 or normalise_ref(row.reference)
+            else fingerprint(
+                reference="", date=row.date, amount=row.amount, content=row.content, occurrence=occurrence
+            )
+        )
+        prints.setdefault(key, row)
+    return prints
 
 
 def open_invoices(user: Any) -> Iterable[OpenInvoice]:
@@ -145,10 +164,7 @@ def statement_upload(
             "errors": [{"row": e.row, "message": str(e.message)} for e in parsed.errors][:500],
         },
     )
-    prints = {
-        fingerprint(reference=r.reference, date=r.date, amount=r.amount, content=r.content): r
-        for r in parsed.rows
-    }
+    prints = _fingerprints(parsed.rows)
     known = set(BankLine.objects.filter(fingerprint__in=list(prints)).values_list("fingerprint", flat=True))
     fresh = [(key, row) for key, row in prints.items() if key not in known]
     skipped = len(parsed.rows) - len(fresh)

@@ -228,3 +228,22 @@ def test_return_through_the_api(api, issued, order, org):
         content_type="application/json",
     )
     assert too_many.status_code == 400
+
+
+def test_two_equal_transfers_are_two_lines_and_an_overlapping_statement_adds_only_the_new_one(api, issued):
+    day = issued.issue_date.strftime("%d/%m/%Y")
+    header = "Ngày giao dịch,Số tiền ghi có,Mô tả\n"
+    twice = f'{day},"500,000",TRAN VAN BINH chuyen tien\n' * 2
+    first = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("a.csv", (header + twice).encode(), content_type="text/csv")},
+    )
+    assert first.status_code == 201, first.content
+    assert len(first.json()["lines"]) == 2
+    later = f'{day},"700,000",LE THI HOA chuyen tien\n'
+    overlap = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("b.csv", (header + twice + later).encode(), content_type="text/csv")},
+    )
+    body = overlap.json()
+    assert [line["amount"] for line in body["lines"]] == ["700000"] and body["skipped_count"] == 2
