@@ -692,73 +692,116 @@ def customer_credit(*, account_id: int | None = None, contact_id: int | None = N
 # --- recurring invoices from contracts ---------------------------------------------------------
 
 
-def _period_start(day: date, schedule: str) -> date:
-    if schedule == "monthly":
-        return day.replace(day=1)
-    if schedule == "quarterly":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
+STEPS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
-def _contract_periods(contract: Contract, today: date) -> list[date]:
-    """The billing periods of a signed contract that have started by `today` (at most 36 back)."""
-    step = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(contract.billing_schedule)
+def _add_months(day: date, months: int) -> date:
+    import calendar
+
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def contract_periods(contract: Contract, until: date | None = None) -> list[date]:
+    """The first days of a contract's billing periods, counted from its start date (a contract from
+    15/10 billed quarterly: 15/10, 15/01, 15/04, 15/07), up to its end date, or — without one — up to
+    `until`."""
+    step = STEPS.get(contract.billing_schedule)
     if not step:
         return []
-    start = _period_start(contract.start_date, contract.billing_schedule)
+    last = contract.end_date or until or timezone.localdate()
+    if until is not None and contract.end_date is None:
+        last = until
     periods = []
-    year, month = start.year, start.month
-    while True:
-        period = date(year, month, 1)
-        if period > today or (contract.end_date and period > contract.end_date):
-            break
+    k = 0
+    while (period := _add_months(contract.start_date, step * k)) <= last and k < 600:
         periods.append(period)
-        month += step
-        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return periods[-36:]
+        k += 1
+    return periods
+
+
+def _split(amount: Decimal, n: int, k: int) -> Decimal:
+    """Share k (0-based) of an amount split in n whole-đồng parts, the last taking the remainder."""
+    part = (amount / n).quantize(Decimal(1), rounding="ROUND_FLOOR")
+    return amount - part * (n - 1) if k == n - 1 else part
+
+
+def contract_period_lines(contract: Contract, period: date) -> list[dict[str, Any]]:
+    """What one period bills. A contract with an end date bills its total over its periods (each
+    line's amount split in whole đồng, the last period taking the remainder); without an end date its
+    lines are the price of one period."""
+    lines = copy_lines(contract.lines.order_by("position", "id"))
+    periods = contract_periods(contract)
+    if contract.end_date is None or len(periods) <= 1 or period not in periods:
+        return lines
+    n, k = len(periods), periods.index(period)
+    billed = []
+    for line in lines:
+        whole = line["quantity"] * line["unit_price"]
+        billed.append(
+            {
+                **line,
+                "description": f"{line['description']} ({k + 1}/{n})"[:500],
+                "quantity": Decimal(1),
+                "unit_price": _split(whole.quantize(Decimal(1), rounding="ROUND_HALF_UP"), n, k),
+                "discount_amount": _split(Decimal(line["discount_amount"]), n, k),
+            }
+        )
+    return billed
+
+
+def contract_invoice(contract: Contract, period: date, *, issue_date: date | None = None) -> Invoice | None:
+    """The draft invoice of one billing period of a contract, made once: None when the period already
+    has its invoice (also when another worker made it at the same moment: a unique constraint)."""
+    from django.db import IntegrityError
+
+    if Invoice.all_objects.filter(contract=contract, billing_period=period).exists():
+        return None
+    lines = contract_period_lines(contract, period)
+    if not lines:
+        return None
+    periods = contract_periods(contract)
+    n = len(periods) if contract.end_date else 1
+    discount = (
+        _split(contract.discount_amount, n, periods.index(period))
+        if n > 1 and period in periods
+        else (contract.discount_amount)
+    )
+    try:
+        with transaction.atomic():
+            return _write_invoice(
+                actor=None,
+                data={
+                    "contract": contract,
+                    "contact": contract.contact,
+                    "account": contract.account,
+                    "billing_period": period,
+                    "issue_date": issue_date or timezone.localdate(),
+                    "discount_percent": contract.discount_percent,
+                    "discount_amount": discount,
+                    "notes": _("Billing period from %(start)s") % {"start": period.strftime("%d/%m/%Y")},
+                },
+                lines=lines,
+                owner=contract.owner,
+                system=True,
+                actor_label="system:scheduler",
+                priced=True,
+            )
+    except IntegrityError:
+        return None  # another worker took this period
 
 
 def contracts_bill(today: date | None = None) -> int:
     """Create the draft invoice of each signed contract's current billing period, once each: a second
-    run (or a second worker at the same time) finds the period taken (a unique constraint)."""
-    from django.db import IntegrityError
-
+    run (or a second worker at the same time) finds the period taken."""
     today = today or timezone.localdate()
     created = 0
     contracts = Contract.objects.filter(status=ContractStatus.SIGNED).exclude(billing_schedule="")
     for contract in contracts.select_related("owner", "contact", "account"):
-        periods = _contract_periods(contract, today)
-        if not periods:
-            continue
-        period = periods[-1]
-        if Invoice.all_objects.filter(contract=contract, billing_period=period).exists():
-            continue
-        lines = copy_lines(contract.lines.order_by("position", "id"))
-        if not lines:
-            continue
-        try:
-            with transaction.atomic():
-                _write_invoice(
-                    actor=None,
-                    data={
-                        "contract": contract,
-                        "contact": contract.contact,
-                        "account": contract.account,
-                        "billing_period": period,
-                        "issue_date": today,
-                        "discount_percent": contract.discount_percent,
-                        "discount_amount": contract.discount_amount,
-                        "notes": _("Billing period from %(start)s") % {"start": period.strftime("%d/%m/%Y")},
-                    },
-                    lines=lines,
-                    owner=contract.owner,
-                    system=True,
-                    actor_label="system:scheduler",
-                    priced=True,
-                )
-        except IntegrityError:
-            continue  # another worker took this period
-        created += 1
+        started = [p for p in contract_periods(contract, today) if p <= today]
+        if started and contract_invoice(contract, started[-1], issue_date=today) is not None:
+            created += 1
     return created
 
 

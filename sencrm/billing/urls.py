@@ -30,6 +30,7 @@ urlpatterns = [
     path("receivables/", views.receivables, name="receivables"),
     path("receivables/export/", views.receivables_export, name="receivables_export"),
     path("bank-statements/", views.statement_list, name="statement_list"),
+    path("bank-statements/sample.csv", views.statement_sample, name="statement_sample"),
     path("bank-statements/<int:pk>/", views.statement_detail, name="statement_detail"),
     path("bank-statements/<int:pk>/confirm/", views.statement_confirm, name="statement_confirm"),
     path(

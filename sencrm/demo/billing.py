@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from sencrm.billing import services
 from sencrm.billing.models import OPEN_STATUSES, Invoice, Payment
-from sencrm.commerce.models import Order, OrderStatus
+from sencrm.commerce.models import Contract, ContractStatus, Order, OrderStatus
 from sencrm.events.models import Event
 
 EINVOICE = {"einvoice_form": "1", "einvoice_series": "C26TAA", "einvoice_provider": "VNPT Invoice"}
@@ -37,44 +37,79 @@ def _back_date(since_event: int, when: dt.datetime, *records: Any) -> int:
 
 
 def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
-    """Create the invoices and receipts once; returns (invoices, payments) created."""
+    """Create the invoices and receipts once; returns (invoices, payments) created.
+
+    Invoices are issued in date order, and receipts made in date order after them, so that numbers
+    follow the dates as the law wants: the maintenance contracts' quarterly invoices since they
+    started (up to a year back) and the delivered orders' invoices."""
     if Invoice.all_objects.exists() or Payment.all_objects.exists():
         return 0, 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     accountant = users["accountant"]
     today = timezone.localdate()
     last_event = Event.objects.aggregate(m=Max("id"))["m"] or 0
-    orders = list(
-        Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTLY_DELIVERED])
-        .select_related("contact", "account")
-        .order_by("issue_date", "id")
-    )
-    invoices = payments = 0
-    credit_given = False
-    einvoice_number = 0
-    for order in orders:
+    story: list[tuple[dt.date, int, Any]] = []
+    for contract in Contract.objects.filter(status=ContractStatus.SIGNED).exclude(billing_schedule=""):
+        story += [(p, 0, (contract, p)) for p in services.contract_periods(contract) if p <= today]
+    orders = Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTLY_DELIVERED])
+    for order in orders.prefetch_related("deliveries").order_by("issue_date", "id"):
         delivered = max((d.delivered_on for d in order.deliveries.all()), default=order.issue_date)
-        issue_day = min(delivered + dt.timedelta(days=rng.randint(0, 2)), today)
-        invoice = services.invoice_from_order(
-            order, actor=accountant, part="delivered", issue_date=issue_day, actor_label="demo"
-        )
-        einvoice_number += 1
+        story.append((min(delivered + dt.timedelta(days=rng.randint(0, 2)), today), 1, order))
+    story.sort(key=lambda item: (item[0], item[1]))
+    issued: list[tuple[Invoice, bool]] = []
+    for n, (day, kind, subject) in enumerate(story, start=1):
+        if kind == 0:
+            draft = services.contract_invoice(subject[0], subject[1], issue_date=day)
+        else:
+            draft = services.invoice_from_order(
+                subject, actor=accountant, part="delivered", issue_date=day, actor_label="demo"
+            )
+        if draft is None:
+            continue
         invoice = services.invoice_issue(
-            invoice, actor=accountant, einvoice={**EINVOICE, "einvoice_number": str(einvoice_number)}
+            draft, actor=accountant, einvoice={**EINVOICE, "einvoice_number": str(n)}
         )
         Invoice.all_objects.filter(pk=invoice.pk).update(
-            einvoice_lookup_code=f"SEN{rng.randrange(10**9, 10**10)}",
-            issued_at=_when(issue_day, 9),
+            einvoice_lookup_code=f"SEN{rng.randrange(10**9, 10**10)}", issued_at=_when(day, 9)
         )
-        invoices += 1
-        last_event = _back_date(last_event, _when(issue_day, 9), invoice)
+        last_event = _back_date(last_event, _when(day, 9), invoice)
         invoice.refresh_from_db()
+        issued.append((invoice, kind == 0))
+    plan = _payment_plan(issued, rng, today)
+    plan.sort(key=lambda item: item[0])
+    for day, invoice, amount, extra, method in plan:
+        payment = services.payment_create(
+            actor=accountant,
+            data={
+                "amount": amount + extra,
+                "method": method,
+                "paid_at": _when(day, 14),
+                "contact": invoice.contact,
+                "account": invoice.account,
+                "reference": f"FT{day:%y%j}{rng.randrange(10**5, 10**6)}",
+            },
+            allocations=[(invoice, amount)],
+            actor_label="demo",
+        )
+        last_event = _back_date(last_event, _when(day, 14), payment)
+    write_statement(today)
+    return len(issued), len(plan)
+
+
+def _payment_plan(
+    issued: list[tuple[Invoice, bool]], rng: random.Random, today: dt.date
+) -> list[tuple[dt.date, Invoice, Decimal, Decimal, str]]:
+    """When and how each invoice is paid: most on time, some late (some in two parts), a few overdue
+    now, recent ones still open; one private customer pays a rounded-up amount and keeps a credit."""
+    plan = []
+    credit_given = False
+    for invoice, recurring in issued:
         assert invoice.due_date is not None  # noqa: S101  (set on issue)
         age = (today - invoice.due_date).days
         roll = rng.random()
         if age < -5 or (age < 25 and roll < 0.35):
             continue  # not yet due, or due recently and still open: the accountant's work today
-        if roll < 0.08 and age > 10:
+        if roll < 0.08 and age > 10 and not recurring:
             continue  # overdue now
         late = roll > 0.85
         pay_day = invoice.due_date + dt.timedelta(days=rng.randint(3, 20) if late else -rng.randint(0, 12))
@@ -84,27 +119,13 @@ def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
         if not credit_given and invoice.account_id is None and invoice.total > 10_000_000:
             extra = Decimal(2_000_000)  # paid a rounded-up amount: the rest is their credit
             credit_given = True
-        split = rng.random() < 0.2 and amount > 4_000_000
-        parts = [amount // 2, amount - amount // 2] if split else [amount]
-        for n, part in enumerate(parts):
-            day = pay_day if n == len(parts) - 1 else max(pay_day - dt.timedelta(days=15), invoice.issue_date)
-            payment = services.payment_create(
-                actor=accountant,
-                data={
-                    "amount": part + (extra if n == len(parts) - 1 else 0),
-                    "method": rng.choice(["bank_transfer"] * 6 + ["cash", "card"]),
-                    "paid_at": _when(day, 14),
-                    "contact": invoice.contact,
-                    "account": invoice.account,
-                    "reference": f"FT{day:%y%j}{rng.randrange(10**5, 10**6)}",
-                },
-                allocations=[(invoice, part)],
-                actor_label="demo",
-            )
-            payments += 1
-            last_event = _back_date(last_event, _when(day, 14), payment)
-    write_statement(today)
-    return invoices, payments
+        method = "bank_transfer" if recurring else rng.choice(["bank_transfer"] * 6 + ["cash", "card"])
+        if rng.random() < 0.2 and amount > 4_000_000 and not extra:
+            first_day = max(pay_day - dt.timedelta(days=15), invoice.issue_date)
+            plan.append((first_day, invoice, amount // 2, Decimal(0), method))
+            amount -= amount // 2
+        plan.append((pay_day, invoice, amount, extra, method))
+    return plan
 
 
 def statement_rows(today: dt.date) -> list[list[str]]:

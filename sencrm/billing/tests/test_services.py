@@ -246,7 +246,7 @@ def test_recurring_invoices_once_per_period(org, customer, catalogue, accountant
     assert services.contracts_bill(today) == 1
     assert services.contracts_bill(today) == 0
     invoice = Invoice.objects.get(contract=contract)
-    assert invoice.billing_period == date(2026, 12, 1) and invoice.status == InvoiceStatus.DRAFT
+    assert invoice.billing_period == date(2026, 11, 15) and invoice.status == InvoiceStatus.DRAFT
     assert services.contracts_bill(date(2027, 1, 2)) == 1
     assert Invoice.objects.filter(contract=contract).count() == 2
 
@@ -256,3 +256,29 @@ def test_allocations_sum_is_the_paid_total(issued, accountant):
     receipt(accountant, issued, 2_000_000)
     issued.refresh_from_db()
     assert sum(a.amount for a in Allocation.objects.filter(invoice=issued)) == issued.paid_total
+
+
+def test_a_contract_with_an_end_date_bills_its_total_over_its_periods(org, customer, catalogue, accountant):
+    from sencrm.commerce.services import contract_create, contract_sign
+
+    contract = contract_create(
+        actor=org["sales1"],
+        data={
+            "name": "Bảo trì 12 tháng",
+            "contact": customer,
+            "start_date": date(2026, 1, 10),
+            "end_date": date(2027, 1, 9),
+            "billing_schedule": "quarterly",
+        },
+        lines=[
+            {"product": catalogue["install"], "quantity": 7, "unit_price": 333_333},
+            {"description": "Vật tư", "quantity": 1, "unit_price": 1_000_001, "vat_rate": "10"},
+        ],
+    )
+    contract = contract_sign(contract, actor=org["sales1"])
+    periods = services.contract_periods(contract)
+    assert periods == [date(2026, 1, 10), date(2026, 4, 10), date(2026, 7, 10), date(2026, 10, 10)]
+    made = [services.contract_invoice(contract, p, issue_date=p) for p in periods]
+    assert services.contract_invoice(contract, periods[0]) is None  # once
+    assert sum(i.subtotal for i in made) == contract.subtotal
+    assert all("/4)" in i.lines.first().description for i in made)

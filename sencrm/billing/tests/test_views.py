@@ -551,3 +551,17 @@ def test_the_gate_on_payments_statements_and_exports(client_as, issued, accounta
     assert client_as("sales1").post(f"/bank-statements/lines/{line.pk}/confirm/").status_code == 403
     assert client_as("manager").get("/receivables/export/").status_code == 200
     assert client_as("care").get("/receivables/export/").status_code == 403
+
+
+def test_the_demo_sample_statement_is_offered_for_download(client_as, settings, org, tmp_path):
+    settings.DATA_DIR = tmp_path  # not the run's DATA_DIR: the demo loader's test writes its own there
+    client = client_as("accountant")
+    assert 'data-testid="sample-statement"' not in client.get("/bank-statements/").content.decode()
+    assert client.get("/bank-statements/sample.csv").status_code == 404
+    sample = tmp_path / "demo" / "sao-ke-vietcombank-2026-12.csv"
+    sample.parent.mkdir(parents=True)
+    sample.write_text("Ngày giao dịch,Số tiền ghi có,Mô tả\n", encoding="utf-8-sig")
+    assert 'data-testid="sample-statement"' in client.get("/bank-statements/").content.decode()
+    answer = client.get("/bank-statements/sample.csv")
+    assert answer.status_code == 200 and b"".join(answer.streaming_content).startswith(b"\xef\xbb\xbf")
+    assert client_as("sales1").get("/bank-statements/sample.csv").status_code == 403

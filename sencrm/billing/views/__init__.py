@@ -40,6 +40,7 @@ from sencrm.billing.views.reconciliation import (
     statement_line_confirm,
     statement_line_ignore,
     statement_list,
+    statement_sample,
 )
 from sencrm.billing.views.returns import order_return, return_detail, return_list
 
@@ -71,4 +72,5 @@ __all__ = [
     "statement_line_confirm",
     "statement_line_ignore",
     "statement_list",
+    "statement_sample",
 ]

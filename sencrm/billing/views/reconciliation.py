@@ -4,13 +4,15 @@ statement, its page, confirming the proposed matches, and confirming or ignoring
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -68,8 +70,14 @@ def receivables_export(request: HttpRequest) -> HttpResponseBase:
 # --- bank reconciliation ---------------------------------------------------------------------------
 
 
+def sample_statement_path() -> Path | None:
+    """The sample statement `make demo` writes (DATA_DIR/demo/sao-ke-*.csv), the newest, if any."""
+    found = sorted((Path(settings.DATA_DIR) / "demo").glob("sao-ke-*.csv"))
+    return found[-1] if found else None
+
+
 def _statements_page(request: HttpRequest, form: StatementUploadForm, status: int = 200) -> HttpResponse:
-    context: dict[str, Any] = {"form": form}
+    context: dict[str, Any] = {"form": form, "sample": sample_statement_path()}
     statements = (
         access.scope(request.user, BankStatement, Action.VIEW)
         .select_related("owner")
@@ -83,6 +91,17 @@ def _statements_page(request: HttpRequest, form: StatementUploadForm, status: in
         context["error"] = bad_page()
         status = 400
     return render(request, "billing/statement_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def statement_sample(request: HttpRequest) -> FileResponse:
+    """The demo's sample statement of this month, to try the reconciliation with."""
+    access.check_module(request.user, Module.BILLING, Action.IMPORT)
+    path = sample_statement_path()
+    if path is None:
+        raise Http404(_("There is no sample statement: it comes with the demo data."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="text/csv")
 
 
 @login_required
