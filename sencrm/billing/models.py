@@ -132,6 +132,15 @@ class Invoice(Document):
             models.Index(fields=["status", "due_date"], name="billing_invoice_due_idx"),
             models.Index(fields=["account", "status"], name="billing_invoice_account_idx"),
             models.Index(fields=["contact", "status"], name="billing_invoice_contact_idx"),
+            # What is owed (receivables, their totals): the open invoices only, with every column those
+            # queries read, so that PostgreSQL answers them from the index (docs/benchmarks.md, issue 14).
+            models.Index(
+                fields=["contact", "account", "due_date", "balance", "owner", "team"],
+                condition=models.Q(
+                    status__in=OPEN_STATUSES, balance__gt=0, is_credit=False, deleted_at__isnull=True
+                ),
+                name="billing_invoice_open_idx",
+            ),
         ]
 
     def get_absolute_url(self) -> str:

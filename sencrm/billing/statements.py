@@ -309,7 +309,7 @@ def _read_rows(
             statement.errors.append(RowError(line, row))
     if replaced:
         statement.warnings.append(
-            _("Some characters could not be read and are shown as “\ufffd”: check the file's encoding.")
+            _("Some characters could not be read and are shown as “�”: check the file's encoding.")
         )
 
 

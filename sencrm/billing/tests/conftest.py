@@ -46,3 +46,22 @@ def receipt(actor, invoice, amount, **data):
         data={"amount": Decimal(amount), "contact": invoice.contact, **data},
         allocations=[(invoice, Decimal(amount))] if amount else [],
     )
+
+
+@pytest.fixture(autouse=True)
+def _english(request):
+    """The billing tests read messages in English (the services' source text): services under
+    translation.override, pages as users whose language is English. The Vietnamese pages are checked
+    by test_vietnamese_messages and the browser test; the catalogue by core's translation test."""
+    from django.utils import translation
+
+    if "vietnamese" in request.node.name:
+        yield
+        return
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("org")
+        from sencrm.users.models import User
+
+        User.objects.update(language="en")
+    with translation.override("en"):
+        yield

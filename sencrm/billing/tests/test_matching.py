@@ -84,7 +84,7 @@ def test_the_name_and_the_exact_amount_match_without_a_number(matcher):
         match = matcher.match("TRAN THI BICH chuyen khoan", Decimal(3_000_000))
 
     assert match == Match(
-        BICH, "name_amount", True, "The sender's name and the amount (3.000.000 ₫) fit this invoice."
+        BICH, "name_amount", True, "Tên người chuyển và số tiền (3.000.000 ₫) khớp với hóa đơn này."
     )
 
 

@@ -565,3 +565,11 @@ def test_the_demo_sample_statement_is_offered_for_download(client_as, settings, 
     answer = client.get("/bank-statements/sample.csv")
     assert answer.status_code == 200 and b"".join(answer.streaming_content).startswith(b"\xef\xbb\xbf")
     assert client_as("sales1").get("/bank-statements/sample.csv").status_code == 403
+
+
+def test_vietnamese_messages_on_the_order_invoice_page(client_as, order):
+    line = order.lines.order_by("position").first()
+    answer = client_as("accountant").post(f"/orders/{order.pk}/invoice/", {f"line_{line.pk}": "9"})
+    text = answer.content.decode()
+    assert answer.status_code == 400 and 'lang="vi"' in text
+    assert "vượt quá số lượng còn lại chưa xuất hóa đơn" in text
