@@ -248,3 +248,26 @@ def test_two_equal_transfers_are_two_lines_and_an_overlapping_statement_adds_onl
     )
     body = overlap.json()
     assert [line["amount"] for line in body["lines"]] == ["700000"] and body["skipped_count"] == 2
+
+
+def test_a_statement_with_its_own_columns_and_a_mapping_given_as_json(api, issued):
+    import json
+
+    day = issued.issue_date.strftime("%Y-%m-%d")
+    text = f"Ngay hach toan;Tien vao;Ghi chu\n{day};{int(issued.total)};TT {issued.number}\n"
+    upload = SimpleUploadedFile("bidv.csv", text.encode(), content_type="text/csv")
+    mapping = {"date": "Ngay hach toan", "credit": "Tien vao", "content": "Ghi chu"}
+    answer = api.post(
+        "/api/v1/bank-statements/",
+        {"file": upload, "mapping": json.dumps(mapping), "bank": "BIDV", "save_mapping": "true"},
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["lines"][0]["match"]["invoice"] == issued.pk
+    # The mapping was saved for the bank: the next file of that bank needs none.
+    again = SimpleUploadedFile("bidv2.csv", text.replace(str(int(issued.total)), "1000").encode())
+    assert api.post("/api/v1/bank-statements/", {"file": again, "bank": "BIDV"}).status_code == 201
+    bad = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("x.csv", text.encode()), "mapping": json.dumps({"date": "Nope"})},
+    )
+    assert bad.status_code == 400
