@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from sencrm.billing.models import Invoice, Return
+from sencrm.billing.services import invoiced_quantities
 from sencrm.commerce.models import OrderStatus
 from sencrm.core import access, panels
 from sencrm.core.modules import Action, Module
@@ -29,6 +30,12 @@ def order_billing(order: Any, user: Any) -> Panel | None:
     if not access.can(user, Module.BILLING, Action.VIEW):
         return None
     can_create = access.can(user, Module.BILLING, Action.CREATE)
+    if can_create and order.status in INVOICEABLE:
+        # The button only while something is left to invoice (one grouped query).
+        done = invoiced_quantities(order)
+        can_create_invoice = any(line.quantity > done.get(line.pk, 0) for line in order.lines.all())
+    else:
+        can_create_invoice = False
     return Panel(
         "billing/partials/record_invoices.html",
         {
@@ -39,9 +46,7 @@ def order_billing(order: Any, user: Any) -> Panel | None:
                 .order_by("-returned_on", "-id")[:ROWS]
             ),
             "show_returns": True,
-            "invoice_url": reverse("billing:order_invoice", args=[order.pk])
-            if can_create and order.status in INVOICEABLE
-            else "",
+            "invoice_url": reverse("billing:order_invoice", args=[order.pk]) if can_create_invoice else "",
             "return_url": reverse("billing:order_return", args=[order.pk])
             if can_create and order.status in RETURNABLE
             else "",

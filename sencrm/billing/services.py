@@ -158,19 +158,17 @@ def invoice_create(
 
 
 def invoiced_quantities(order: Order) -> dict[int, Decimal]:
-    """Per order line, the quantity already on invoices (drafts included, credit notes and replaced
-    invoices excluded, returns' credit notes deducted)."""
+    """Per order line, the quantity already on invoices (drafts included; replaced invoices and credit
+    notes not counted: goods returned are credited, not invoiced again)."""
     rows = (
-        InvoiceLine.objects.filter(order_line__order=order, invoice__deleted_at__isnull=True)
+        InvoiceLine.objects.filter(
+            order_line__order=order, invoice__deleted_at__isnull=True, invoice__is_credit=False
+        )
         .exclude(invoice__status=InvoiceStatus.REPLACED)
-        .values("order_line_id", "invoice__is_credit")
+        .values("order_line_id")
         .annotate(q=Sum("quantity"))
     )
-    result: dict[int, Decimal] = {}
-    for row in rows:
-        sign = -1 if row["invoice__is_credit"] else 1
-        result[row["order_line_id"]] = result.get(row["order_line_id"], ZERO) + sign * row["q"]
-    return result
+    return {row["order_line_id"]: row["q"] for row in rows}
 
 
 def _prorated_discount(order: Order, lines: list[dict[str, Any]], order_lines: list[OrderLine]) -> Decimal:
