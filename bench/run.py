@@ -189,6 +189,13 @@ def run_commerce_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "commerce.py")], check=True)  # noqa: S603
 
 
+def run_billing_benchmark() -> None:
+    """BENCH=billing: statement reconciliation and the invoice pages (bench/billing.py), own database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "billing.py")], check=True)  # noqa: S603
+
+
 def run_http_benchmark() -> None:
     """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
     import subprocess
@@ -211,10 +218,13 @@ def main() -> None:
     if only == "commerce":  # bench/commerce.py: its own database, SIZE orders
         run_commerce_benchmark()
         return
+    if only == "billing":  # bench/billing.py: its own database, BILLING_INVOICES invoices
+        run_billing_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
-        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http or commerce.")
+        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce or billing.")
     selected = BENCHMARKS if only == "all" else (only,)
 
     reuse = os.environ.get("BENCH_REUSE") == "1"

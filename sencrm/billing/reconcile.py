@@ -35,6 +35,7 @@ from sencrm.billing.models import (
 )
 from sencrm.billing.statements import StatementError, parse_statement
 from sencrm.core import access
+from sencrm.core.background import db_task
 from sencrm.core.modules import Action, Module
 from sencrm.core.text import clean_text
 from sencrm.events.services import event_emit, record_create
@@ -288,3 +289,27 @@ def statement_confirm(
 def line_ignore(line: BankLine, *, actor: Any) -> None:
     access.check(actor, Action.EDIT, line.statement)
     BankLine.objects.filter(pk=line.pk, status=BankLineStatus.OPEN).update(status=BankLineStatus.IGNORED)
+
+
+CONFIRM_INLINE = 100  # more confident lines than this are confirmed by the worker
+
+
+def confident_lines(statement: BankStatement) -> int:
+    return BankLine.objects.filter(
+        statement=statement,
+        status=BankLineStatus.OPEN,
+        amount__gt=0,
+        match_confident=True,
+        match_invoice__isnull=False,
+    ).count()
+
+
+@db_task(retries=0)
+def confirm_in_background(statement_id: int, user_id: int) -> None:
+    """ "Confirm all" of a long statement, in the worker and as the user who asked (the gate applies):
+    each line is its own transaction, so the page shows them reconciled as they are done."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=user_id)
+    statement = BankStatement.objects.get(pk=statement_id)
+    statement_confirm(statement, actor=user)

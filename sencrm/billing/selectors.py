@@ -90,7 +90,19 @@ def receivables(
     user: Any, today: date | None = None, *, limit: int = 200, search: str = ""
 ) -> list[dict[str, Any]]:
     """Balance per customer with ageing buckets (current, 1–30, 31–60, 61–90, > 90 days past due),
-    largest first; one grouped query over the open invoices the user may see."""
+    largest first (see receivables_report)."""
+    return receivables_report(user, today, limit=limit, search=search)[0]
+
+
+def receivables_report(
+    user: Any, today: date | None = None, *, limit: int = 200, search: str = ""
+) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
+    """The receivables page in two queries: one grouped query over the open invoices the user may see
+    (by account and contact, through the open invoices' partial index), merged per customer here —
+    an account's invoices are the account's whoever the contact — with the totals of every customer;
+    then the names of the `limit` largest."""
+    from sencrm.customers.models import Account, Contact
+
     today = today or timezone.localdate()
     qs = access.scope(user, Invoice, Action.VIEW).filter(
         status__in=OPEN_STATUSES, is_credit=False, balance__gt=0
@@ -100,29 +112,41 @@ def receivables(
 
         qs = qs.filter(search_key__contains=fold(search)[:100])
     buckets = {name: _bucket(name, today) for name in BUCKETS}
-    by_account = (
-        qs.filter(account__isnull=False)
-        .values("account_id", "account__name")
-        .annotate(total=Sum("balance"), **buckets)
-        .order_by("-total")[:limit]
+    grouped = qs.order_by().values("account_id", "contact_id").annotate(total=Sum("balance"), **buckets)
+    merged: dict[tuple[str, int], dict[str, Any]] = {}
+    totals: dict[str, Decimal] = dict.fromkeys(("total", *BUCKETS), ZERO)
+    for group in grouped:
+        row: dict[str, Any] = dict(group)  # the stubs know the grouped keys, not the annotated buckets
+        key = ("account", row["account_id"]) if row["account_id"] else ("contact", row["contact_id"])
+        into = merged.setdefault(
+            key,
+            {
+                "account_id": key[1] if key[0] == "account" else None,
+                "contact_id": key[1] if key[0] == "contact" else None,
+                **dict.fromkeys(("total", *BUCKETS), ZERO),
+            },
+        )
+        for name in ("total", *BUCKETS):
+            into[name] += row[name] or ZERO
+            totals[name] += row[name] or ZERO
+    rows = sorted(merged.values(), key=lambda r: r["total"], reverse=True)[:limit]
+    accounts = dict(
+        Account.all_objects.filter(pk__in=[r["account_id"] for r in rows if r["account_id"]]).values_list(
+            "pk", "name"
+        )
     )
-    by_contact = (
-        qs.filter(account__isnull=True)
-        .values("contact_id", "contact__full_name")
-        .annotate(total=Sum("balance"), **buckets)
-        .order_by("-total")[:limit]
+    contacts = dict(
+        Contact.all_objects.filter(pk__in=[r["contact_id"] for r in rows if r["contact_id"]]).values_list(
+            "pk", "full_name"
+        )
     )
-    result: list[dict[str, Any]] = []
-    for account_row in by_account:
-        values: dict[str, Any] = dict(account_row)
-        values.update(name=values.pop("account__name"), contact_id=None)
-        result.append(values)
-    for contact_row in by_contact:
-        values = dict(contact_row)
-        values.update(name=values.pop("contact__full_name"), account_id=None)
-        result.append(values)
-    result.sort(key=lambda r: r["total"], reverse=True)
-    return result[:limit]
+    for named in rows:
+        named["name"] = (
+            accounts.get(named["account_id"], "")
+            if named["account_id"]
+            else contacts.get(named["contact_id"], "")
+        )
+    return rows, totals
 
 
 def receivables_totals(user: Any, today: date | None = None) -> dict[str, Decimal]:

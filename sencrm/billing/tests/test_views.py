@@ -111,13 +111,16 @@ def test_bad_filters_and_page_links_are_400(accounting, issued):
 
 def test_the_list_filters_and_shows_what_is_owed(accounting, issued, accountant):
     page = accounting.get("/invoices/").content.decode()
-    assert issued.number in page and 'data-testid="total-balance"' in page
+    assert issued.number in page and 'data-testid="invoice-totals-slot"' in page
+    totals = accounting.get("/invoices/totals/").content.decode()
+    assert 'data-testid="total-balance"' in totals and 'data-testid="total-overdue"' not in totals
     assert issued.number not in accounting.get("/invoices/?status=paid").content.decode()
     assert issued.number not in accounting.get("/invoices/?overdue=yes").content.decode()
     Invoice.objects.filter(pk=issued.pk).update(due_date=timezone.localdate() - timedelta(days=3))
     overdue = accounting.get("/invoices/?overdue=yes").content.decode()
     assert issued.number in overdue and 'data-testid="overdue"' in overdue
-    assert 'data-testid="total-overdue"' in overdue
+    assert 'data-testid="total-overdue"' in accounting.get("/invoices/totals/?overdue=yes").content.decode()
+    assert accounting.get("/invoices/totals/?overdue=maybe").status_code == 400
     assert issued.number in accounting.get(f"/invoices/?owner={issued.owner_id}").content.decode()
     assert issued.number not in accounting.get(f"/invoices/?owner={accountant.pk}").content.decode()
 
@@ -574,3 +577,19 @@ def test_vietnamese_messages_on_the_order_invoice_page(client_as, order):
     text = answer.content.decode()
     assert answer.status_code == 400 and 'lang="vi"' in text
     assert "vượt quá số lượng còn lại chưa xuất hóa đơn" in text
+
+
+def test_a_long_statement_is_confirmed_by_the_worker(accounting, issued, monkeypatch):
+    from sencrm.billing import reconcile
+
+    monkeypatch.setattr(reconcile, "CONFIRM_INLINE", 0)  # one confident line is "long" here
+    day = issued.issue_date.strftime("%d/%m/%Y")
+    text = f'Ngày giao dịch,Số tiền ghi có,Mô tả\n{day},"{int(issued.total):,}",CK TT {issued.number}\n'
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer = accounting.post("/bank-statements/", {"file": SimpleUploadedFile("s.csv", text.encode())})
+    statement_url = answer["Location"]
+    confirmed = accounting.post(f"{statement_url}confirm/", follow=True)
+    assert "in the background" in confirmed.content.decode()
+    issued.refresh_from_db()
+    assert issued.status == "paid"  # the test worker runs tasks at once

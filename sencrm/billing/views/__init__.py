@@ -22,6 +22,7 @@ from sencrm.billing.views.invoices import (
     invoice_issue,
     invoice_list,
     invoice_pdf,
+    invoice_totals,
     invoice_xml,
     order_invoice,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "invoice_export",
     "invoice_issue",
     "invoice_list",
+    "invoice_totals",
     "invoice_pdf",
     "invoice_xml",
     "order_invoice",

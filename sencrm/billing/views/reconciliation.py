@@ -32,10 +32,10 @@ from sencrm.core.record_views import call_service, get_record
 # --- receivables -----------------------------------------------------------------------------------
 
 
-def _receivables(request: HttpRequest) -> tuple[str, list[dict[str, Any]]]:
+def _receivables(request: HttpRequest) -> tuple[str, list[dict[str, Any]], dict[str, Decimal]]:
     query = request.GET.get("q", "").strip()[:100]
-    rows = selectors.receivables(request.user, search=query)
-    return query, exports.name_customers(request.user, rows)
+    rows, totals = selectors.receivables_report(request.user, search=query)
+    return query, exports.name_customers(request.user, rows), totals
 
 
 @login_required
@@ -43,11 +43,11 @@ def _receivables(request: HttpRequest) -> tuple[str, list[dict[str, Any]]]:
 def receivables(request: HttpRequest) -> HttpResponse:
     """What each customer owes, by how long past due (current, 1–30, 31–60, 61–90, over 90 days)."""
     access.check_module(request.user, Module.BILLING, Action.VIEW)
-    query, rows = _receivables(request)
+    query, rows, totals = _receivables(request)
     context = {
         "query": query,
         "rows": rows,
-        "totals": selectors.receivables_totals(request.user),
+        "totals": totals,
         "buckets": [key for key, _label in exports.BUCKET_HEADERS],
         "can_export": access.can(request.user, Module.BILLING, Action.EXPORT),
     }
@@ -58,8 +58,7 @@ def receivables(request: HttpRequest) -> HttpResponse:
 @require_GET
 def receivables_export(request: HttpRequest) -> HttpResponseBase:
     access.check_module(request.user, Module.BILLING, Action.EXPORT)
-    _query, rows = _receivables(request)
-    totals = selectors.receivables_totals(request.user)
+    _query, rows, totals = _receivables(request)
     body = [
         *exports.receivables_rows(rows),
         [_("Total"), *(totals[key] for key, _label in exports.BUCKET_HEADERS), totals["total"]],
@@ -196,6 +195,17 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Every confident proposed match becomes a receipt allocated to its invoice."""
     statement = _statement(request, pk, Action.EDIT)
+    waiting = reconcile.confident_lines(statement)
+    if waiting > reconcile.CONFIRM_INLINE:
+        user_id = request.user.pk
+        assert user_id is not None  # noqa: S101  (login_required)
+        reconcile.confirm_in_background(statement.pk, user_id)
+        messages.info(
+            request,
+            _("%(n)s matches are being confirmed in the background: reload this page to follow them.")
+            % {"n": waiting},
+        )
+        return HttpResponseRedirect(statement.get_absolute_url())
     try:
         made = reconcile.statement_confirm(statement, actor=request.user)
     except ValidationError as exc:
