@@ -96,6 +96,8 @@ TARGETS: dict[str, float | None] = {
     "statement_reupload": None,
     "invoice_list_accountant": 100,
     "invoice_list_sales1": 100,
+    "invoice_totals_accountant": 100,
+    "invoice_totals_sales1": 100,
     "invoice_api_accountant": 100,
     "invoice_api_sales1": 100,
     "receivables_accountant": 500,
@@ -108,6 +110,8 @@ LABELS = {
     "statement_reupload": "statement  the same file again (all lines skipped)",
     "invoice_list_accountant": "invoices   GET /invoices/ (accountant, all)",
     "invoice_list_sales1": "invoices   GET /invoices/ (sales1, own)",
+    "invoice_totals_accountant": "invoices   GET /invoices/totals/ (accountant, all)",
+    "invoice_totals_sales1": "invoices   GET /invoices/totals/ (sales1, own)",
     "invoice_api_accountant": "invoices   GET /api/v1/invoices/ (accountant, all)",
     "invoice_api_sales1": "invoices   GET /api/v1/invoices/ (sales1, own)",
     "receivables_accountant": "receivable GET /receivables/ (accountant, all)",
@@ -996,6 +1000,15 @@ def _measure_pages(requests: int, warmup: int) -> tuple[list[dict[str, Any]], di
         shown = response.content.decode().count('data-testid="invoice-row"')
         return None if shown == PAGE_SIZE else f"/invoices/: {shown} rows, {PAGE_SIZE} expected"
 
+    def totals(response: Any) -> str | None:
+        if response.status_code != 200:
+            return _http_error(response, "/invoices/totals/")
+        return (
+            None
+            if 'data-testid="total-balance"' in response.content.decode()
+            else "no total on /invoices/totals/"
+        )
+
     def api_list(response: Any) -> str | None:
         if response.status_code != 200:
             return _http_error(response, "/api/v1/invoices/")
@@ -1015,6 +1028,8 @@ def _measure_pages(requests: int, warmup: int) -> tuple[list[dict[str, Any]], di
     plan: list[tuple[str, str, str, Callable[[Any], str | None]]] = [
         ("invoice_list_accountant", "accountant", "/invoices/", web_list),
         ("invoice_list_sales1", "sales1", "/invoices/", web_list),
+        ("invoice_totals_accountant", "accountant", "/invoices/totals/", totals),
+        ("invoice_totals_sales1", "sales1", "/invoices/totals/", totals),
         ("invoice_api_accountant", "accountant", "/api/v1/invoices/", api_list),
         ("invoice_api_sales1", "sales1", "/api/v1/invoices/", api_list),
         ("receivables_accountant", "accountant", "/receivables/", receivables_page("accountant")),
