@@ -25,20 +25,66 @@ ARGS = [
 CUSTOMERS = ["customers:contact_list", "customers:account_list", "customers:caller_id"]
 SALES = ["sales:lead_list", "sales:opportunity_board"]
 COMMERCE = ["commerce:order_list", "catalog:product_list"]  # quotes, orders, contracts; products
+# Invoices, receipts, (reconciliation: who may import statements), receivables — before the products.
+BILLING_READ = ["billing:invoice_list", "billing:payment_list", "billing:receivables"]
+BILLING_ALL = [
+    "billing:invoice_list",
+    "billing:payment_list",
+    "billing:statement_list",
+    "billing:receivables",
+]
 NAV = {
     "admin": [
         "home",
         "activities:my_day",
         *CUSTOMERS,
         *SALES,
-        *COMMERCE,
+        "commerce:order_list",
+        *BILLING_ALL,
+        "catalog:product_list",
         "events:trash",
         "events:log",
         "users:user_list",
     ],
-    "manager": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
-    "sales1": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
-    "sales2": ["home", "activities:my_day", *CUSTOMERS, *SALES, *COMMERCE, "events:trash"],
+    "manager": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        *SALES,
+        "commerce:order_list",
+        *BILLING_READ,
+        "catalog:product_list",
+        "events:trash",
+    ],
+    "sales1": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        *SALES,
+        "commerce:order_list",
+        *BILLING_READ,
+        "catalog:product_list",
+        "events:trash",
+    ],
+    "sales2": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        *SALES,
+        "commerce:order_list",
+        *BILLING_READ,
+        "catalog:product_list",
+        "events:trash",
+    ],
+    "accountant": [
+        "home",
+        "activities:my_day",
+        *CUSTOMERS,
+        "commerce:order_list",
+        *BILLING_ALL,
+        "catalog:product_list",
+        "events:trash",
+    ],
     "marketing": [
         "home",
         "activities:my_day",
