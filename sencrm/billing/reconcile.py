@@ -100,6 +100,12 @@ def open_invoices(user: Any) -> Iterable[OpenInvoice]:
             phones=phones,
             due_date=due_date,
         )
+        if account and contact:
+            # A company's invoice is often paid by its contact person, under their own name: the same
+            # invoice once more under that name (no number: the number is indexed once).
+            yield OpenInvoice(
+                id=pk, number="", balance=balance, customer_name=contact, phones=(), due_date=due_date
+            )
 
 
 def _digits(phone: str | None) -> str:

@@ -271,3 +271,25 @@ def test_a_statement_with_its_own_columns_and_a_mapping_given_as_json(api, issue
         {"file": SimpleUploadedFile("x.csv", text.encode()), "mapping": json.dumps({"date": "Nope"})},
     )
     assert bad.status_code == 400
+
+
+def test_a_company_invoice_paid_under_the_contact_persons_name(api, org, catalogue, make_contact):
+    from sencrm.billing import services
+    from sencrm.commerce.services import order_confirm, order_create
+    from sencrm.customers.services import account_create
+
+    company = account_create(actor=org["sales1"], data={"name": "Khách sạn Hải Âu"})
+    person = make_contact(full_name="Lý Thanh Oanh", phones=("0903 111 222",), account=company)
+    order = order_create(
+        actor=org["sales1"],
+        data={"contact": person, "account": company},
+        lines=[{"product": catalogue["install"], "quantity": 3, "unit_price": 700_000}],
+    )
+    order = order_confirm(order, actor=org["sales1"])
+    accountant = org["accountant"]
+    invoice = services.invoice_issue(services.invoice_from_order(order, actor=accountant), actor=accountant)
+    day = invoice.issue_date.strftime("%d/%m/%Y")
+    text = f'Ngày giao dịch,Số tiền ghi có,Mô tả\n{day},"{int(invoice.total):,}",LY THANH OANH chuyen khoan\n'
+    answer = api.post("/api/v1/bank-statements/", {"file": SimpleUploadedFile("s.csv", text.encode())})
+    match = answer.json()["lines"][0]["match"]
+    assert match["invoice"] == invoice.pk and match["reason"] == "name_amount" and match["confident"]
