@@ -1078,17 +1078,6 @@ def _measure_pages(requests: int, warmup: int) -> tuple[list[dict[str, Any]], di
 # --- running -------------------------------------------------------------------------------------
 
 
-def billing_database_url() -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    url = os.environ.get("BILLING_DATABASE_URL", "")
-    if url or not os.environ.get("DATABASE_URL"):
-        return url
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    path = parts.path.rstrip("/")
-    return urlunsplit(parts._replace(path=path if path.endswith("_billing") else path + "_billing"))
-
-
 def main() -> None:
     size = int(os.environ.get("BILLING_INVOICES") or 1_000_000)
     open_wanted = int(os.environ.get("BILLING_OPEN") or 100_000)
@@ -1103,27 +1092,11 @@ def main() -> None:
     if requests < 2:
         raise SystemExit("BILLING_REQUESTS must be at least 2.")
     sys.path.insert(0, str(ROOT))
-    from bench.run import database_version, recreate_postgres_database, table
+    from bench.run import database_version, module_database_url, prepare_environment, table
 
+    url = module_database_url("billing")
     keep_data = bool(os.environ.get("BILLING_DATA_DIR"))
-    url = billing_database_url()
-    if reuse and not (url or keep_data):
-        raise SystemExit(
-            "BILLING_REUSE=1 measures a database a previous run left: set BILLING_DATA_DIR or DATABASE_URL."
-        )
-    data_dir = os.environ.get("BILLING_DATA_DIR") or tempfile.mkdtemp(prefix="sencrm-bench-billing-")
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    os.environ["DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("API_RATE_LIMIT", "off")
-    if url:
-        os.environ["DATABASE_URL"] = url
-        if not reuse:
-            recreate_postgres_database(url)
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        if not reuse and (Path(data_dir) / "sencrm.sqlite3").exists():
-            raise SystemExit(f"{data_dir}/sencrm.sqlite3 exists: the benchmark needs an empty DATA_DIR.")
+    data_dir = prepare_environment("billing", url, reuse=reuse)
     import django
 
     django.setup()

@@ -56,7 +56,6 @@ import re
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -996,16 +995,6 @@ def _measure_all(
 # --- running -------------------------------------------------------------------------------------
 
 
-def commerce_database_url() -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    url = os.environ.get("COMMERCE_DATABASE_URL", "")
-    if url or not os.environ.get("DATABASE_URL"):
-        return url
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_commerce"))
-
-
 def explain_lists() -> dict[str, str]:
     """PostgreSQL's plans of the first pages as the manager (team scope): which index each list uses."""
     from django.db import connection
@@ -1042,27 +1031,11 @@ def main() -> None:
     if requests < 2 or pdf_requests < 2:
         raise SystemExit("REQUESTS and PDF_REQUESTS must be at least 2.")
     sys.path.insert(0, str(ROOT))
-    from bench.run import database_version, recreate_postgres_database, table
+    from bench.run import database_version, module_database_url, prepare_environment, table
 
+    url = module_database_url("commerce")
     keep_data = bool(os.environ.get("COMMERCE_DATA_DIR"))
-    url = commerce_database_url()
-    if reuse and not (url or keep_data):
-        raise SystemExit(
-            "COMMERCE_REUSE=1 measures a database a previous run left: set COMMERCE_DATA_DIR or DATABASE_URL."
-        )
-    data_dir = os.environ.get("COMMERCE_DATA_DIR") or tempfile.mkdtemp(prefix="sencrm-bench-commerce-")
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    os.environ["DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("API_RATE_LIMIT", "off")
-    if url:
-        os.environ["DATABASE_URL"] = url
-        if not reuse:
-            recreate_postgres_database(url)
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        if not reuse and (Path(data_dir) / "sencrm.sqlite3").exists():
-            raise SystemExit(f"{data_dir}/sencrm.sqlite3 exists: the benchmark needs an empty DATA_DIR.")
+    data_dir = prepare_environment("commerce", url, reuse=reuse)
     import django
 
     django.setup()

@@ -130,6 +130,44 @@ def recreate_postgres_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def module_database_url(name: str) -> str:
+    """A module benchmark's own database: `<NAME>_DATABASE_URL`, else DATABASE_URL's name with
+    `_<name>` added (unless it already ends so); "" for SQLite."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get(f"{name.upper()}_DATABASE_URL", "")
+    if url or not os.environ.get("DATABASE_URL"):
+        return url
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    path = parts.path.rstrip("/")
+    return urlunsplit(parts._replace(path=path if path.endswith(f"_{name}") else f"{path}_{name}"))
+
+
+def prepare_environment(name: str, url: str, *, reuse: bool) -> str:
+    """DATA_DIR and the database of a module benchmark run in its own process: `<NAME>_DATA_DIR` or a
+    temporary directory; the PostgreSQL database dropped and created again unless reused (SQLite: an
+    empty DATA_DIR). Answers the DATA_DIR."""
+    env = name.upper()
+    if reuse and not (url or os.environ.get(f"{env}_DATA_DIR")):
+        raise SystemExit(
+            f"{env}_REUSE=1 measures a database a previous run left: set {env}_DATA_DIR or DATABASE_URL."
+        )
+    data_dir = os.environ.get(f"{env}_DATA_DIR") or tempfile.mkdtemp(prefix=f"sencrm-bench-{name}-")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    os.environ["DATA_DIR"] = data_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("API_RATE_LIMIT", "off")
+    if url:
+        os.environ["DATABASE_URL"] = url
+        if not reuse:
+            recreate_postgres_database(url)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        if not reuse and (Path(data_dir) / "sencrm.sqlite3").exists():
+            raise SystemExit(f"{data_dir}/sencrm.sqlite3 exists: the benchmark needs an empty DATA_DIR.")
+    return data_dir
+
+
 def database_version() -> str:
     from django.db import connection
 
