@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("sencrm.catalog.api.urls")),
     path("", include("sencrm.commerce.api.urls")),
     path("", include("sencrm.billing.api.urls")),
+    path("", include("sencrm.marketing.api.urls")),
+    path("", include("sencrm.privacy.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),

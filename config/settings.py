@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "sencrm.catalog",
     "sencrm.commerce",
     "sencrm.billing",
+    "sencrm.marketing",
+    "sencrm.privacy",
     "sencrm.documents",
     "sencrm.demo",
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("sencrm.documents.urls")),
     path("", include("sencrm.commerce.urls")),
     path("", include("sencrm.billing.urls")),
+    path("", include("sencrm.marketing.urls")),
+    path("", include("sencrm.privacy.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ class Module(models.TextChoices):
     COMMERCE = "commerce", _("Quotes, orders and contracts")
     BILLING = "billing", _("Invoices and payments")
     MARKETING = "marketing", _("Marketing")
+    PRIVACY = "privacy", _("Personal data requests")
     SUPPORT = "support", _("Customer care")
     FIELDSERVICE = "fieldservice", _("Field service")
     COLLABORATION = "collaboration", _("Collaboration")

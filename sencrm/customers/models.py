@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -127,6 +128,23 @@ class Customer(Record):
     lifecycle_stage = models.CharField(
         _("lifecycle stage"), max_length=10, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
     )
+    # The campaigns of the customer's first and latest touch (attribution reads the first).
+    first_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first campaign"),
+    )
+    latest_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("latest campaign"),
+    )
     notes = models.TextField(_("notes"), blank=True)
     # Days between an invoice's issue date and its due date; empty: the company's default.
     payment_terms_days = models.PositiveSmallIntegerField(
@@ -169,6 +187,7 @@ class Account(Customer):
         help_text=_("10 digits, 10 digits + “-” + 3 digits for a branch, or a 12-digit personal tax code."),
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
+    first_touch_at = models.DateTimeField(_("first touch"), null=True, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
     # A supplier (nhà cung cấp) is an account too: products name it as theirs.
     is_supplier = models.BooleanField(_("supplier"), default=False)
@@ -328,3 +347,74 @@ class Consent(ConsentAnswer):
                 fields=["contact", "channel"], name="customers_consent_unique_contact_channel"
             )
         ]
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    CARE = "care", _("Customer care")
+    SERVICE = "service", _("Service and maintenance")
+
+
+class ConsentSource(models.TextChoices):
+    FORM = "form", _("Form")
+    WEB_FORM = "web_form", _("Web form")
+    CALL = "call", _("Call")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    MESSAGE = "message", _("Fanpage / Zalo message")
+    CONVERSION = "conversion", _("Lead conversion")
+    MERGE = "merge", _("Merge")
+    REQUEST = "request", _("Personal-data request")
+
+
+class ConsentRecord(models.Model):
+    """The consent ledger: one row per consent given or withdrawn, per channel and purpose, never changed
+    nor deleted (Law 91/2025/QH15 and Decree 356/2025: consent must be explicit and verifiable, its
+    evidence kept). The current answer for a channel and purpose is the latest row.
+
+    A row belongs to a contact or to a lead (a lead's rows are copied to the contact it becomes)."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="consent_records"
+    )
+    lead = models.ForeignKey(
+        "sales.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="consent_records"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=ConsentPurpose.choices, default=ConsentPurpose.MARKETING
+    )
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("date"))
+    source = models.CharField(_("source"), max_length=12, choices=ConsentSource.choices)
+    # The form's text and version, the call's id, the imported file's name, the link's token…
+    evidence = models.CharField(_("evidence"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent ledger")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False) | models.Q(lead__isnull=False),
+                name="customers_consentrecord_has_person",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["contact", "channel", "purpose", "-at"], name="customers_consentrec_cur_idx"
+            ),
+            models.Index(fields=["lead", "channel", "purpose", "-at"], name="customers_consentrec_lead_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}: {self.granted}"

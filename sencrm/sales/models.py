@@ -96,8 +96,24 @@ class Lead(Record):
         related_name="+",
         verbose_name=_("source channel"),
     )
-    # A free reference until the marketing module exists (e.g. "Fanpage tháng 8 - điều hòa").
+    # A free reference (e.g. "Fanpage tháng 8 - điều hòa"); the campaign records are below.
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    first_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first campaign"),
+    )
+    latest_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("latest campaign"),
+    )
     first_touch_at = models.DateTimeField(
         _("first touch"),
         null=True,
@@ -302,6 +318,22 @@ class Opportunity(Record):
         verbose_name=_("source channel"),
     )
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    first_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first campaign"),
+    )
+    latest_campaign = models.ForeignKey(
+        "marketing.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("latest campaign"),
+    )
     custom_field_data = models.JSONField(_("custom fields"), default=dict, blank=True)
     # The name folded (no accents, lower case: sencrm.core.text.fold), for accent-insensitive search.
     search_key = models.TextField(default="", blank=True, editable=False)

@@ -38,25 +38,35 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         gettext_noop("Works with their own customers, leads, opportunities, quotes and orders."),
         _grants(SALES_MODULES, [A.VIEW, A.CREATE, A.EDIT, A.DELETE, A.EXPORT], S.OWN)
         + _grants([M.CATALOG], [A.VIEW, A.EXPORT], S.ALL)
+        # Campaigns are named on leads and opportunities (first and latest touch).
+        + _grants([M.MARKETING], [A.VIEW], S.ALL)
         + _grants([M.BILLING], [A.VIEW, A.EXPORT], S.OWN)
         + _grants([M.COLLABORATION], [A.VIEW, A.CREATE, A.EDIT], S.OWN),
     ),
     "marketing": (
         gettext_noop("Marketing"),
-        gettext_noop("Reads all customers and leads, captures leads, runs their own campaigns."),
+        gettext_noop(
+            "Reads all customers and leads, captures leads and Fanpage/Zalo conversations, runs their own "
+            "campaigns, reads every campaign's results and handles personal-data requests."
+        ),
         _grants([M.CUSTOMERS], [A.VIEW], S.ALL)
         + _grants([M.LEADS], [A.VIEW], S.ALL)
         + _grants([M.LEADS], [A.CREATE, A.EDIT, A.IMPORT], S.OWN)
-        + _grants([M.MARKETING], WORK, S.OWN)
+        + _grants([M.MARKETING], [A.CREATE, A.EDIT, A.DELETE, A.IMPORT], S.OWN)
+        + _grants([M.MARKETING], [A.VIEW, A.EXPORT], S.ALL)
+        + _grants([M.PRIVACY], WORK, S.ALL)
         + _grants([M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
-        + _grants([M.REPORTS], [A.VIEW], S.OWN),
+        # Revenue by campaign and channel (attribution) is the marketing department's own report.
+        + _grants([M.REPORTS], [A.VIEW, A.EXPORT], S.ALL),
     ),
     "care": (
         gettext_noop("Customer care"),
         gettext_noop("Reads all customers; handles tickets, care calls and reviews."),
         _grants([M.CUSTOMERS], [A.VIEW], S.ALL)
         + _grants([M.SUPPORT], [A.VIEW, A.CREATE, A.EDIT, A.EXPORT], S.ALL)
+        # Customers ask care for a copy or the deletion of their data: care registers the request.
+        + _grants([M.PRIVACY], [A.VIEW, A.CREATE], S.ALL)
         + _grants([M.COMMERCE, M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
         + _grants([M.FIELDSERVICE], [A.VIEW], S.ALL),

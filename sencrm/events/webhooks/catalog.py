@@ -78,6 +78,18 @@ EXTRA_TYPES = (
     "company.updated",
     "documenttemplate.updated",
     "documenttemplate.reset",
+    "conversation.created",
+    "conversation.assigned",
+    "conversation.converted",
+    "campaign.cost_imported",
+    "consent.changed",
+    "data_request.created",
+    "data_request.acknowledged",
+    "data_request.extended",
+    "data_request.completed",
+    "data_request.overdue",
+    "contact.anonymised",
+    "lead.anonymised",
 )
 MAX_TYPES = 100
 

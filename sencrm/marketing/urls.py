@@ -1,0 +1,7 @@
+"""Marketing's pages: campaigns and their costs, the Fanpage / Zalo conversation queue, attribution."""
+
+from sencrm.marketing.views import attribution, campaigns, conversations
+
+app_name = "marketing"
+
+urlpatterns = [*campaigns.urlpatterns, *conversations.urlpatterns, *attribution.urlpatterns]
