@@ -284,7 +284,8 @@ class Conversation(models.Model):
             return self.contact
         if self.lead_id:
             lead: Any = self.lead
-            return lead.event_customer()
+            customer: models.Model = lead.event_customer()
+            return customer
         return None
 
     @classmethod
