@@ -6,6 +6,7 @@
     BENCH=imports make bench                      # 100,000-row file import (bench/imports.py)
     BENCH=http DATABASE_URL=… make bench          # the API through a real server (bench/workload.py)
     BENCH=commerce make bench                     # SIZE orders, quotes, a 200-line PDF (bench/commerce.py)
+    BENCH=marketing DATABASE_URL=… make bench     # attribution, 1M contacts, 2M receipts (bench/marketing.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -234,6 +235,14 @@ def run_billing_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "billing.py")], check=True)  # noqa: S603
 
 
+def run_marketing_benchmark() -> None:
+    """BENCH=marketing: the attribution report over 1,000,000 contacts and 2,000,000 receipts
+    (bench/marketing.py), own PostgreSQL database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "marketing.py")], check=True)  # noqa: S603
+
+
 def run_http_benchmark() -> None:
     """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
     import subprocess
@@ -259,10 +268,15 @@ def main() -> None:
     if only == "billing":  # bench/billing.py: its own database, BILLING_INVOICES invoices
         run_billing_benchmark()
         return
+    if only == "marketing":  # bench/marketing.py: its own PostgreSQL database, generated in SQL
+        run_marketing_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
-        raise SystemExit(f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce or billing.")
+        raise SystemExit(
+            f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing or marketing."
+        )
     selected = BENCHMARKS if only == "all" else (only,)
 
     reuse = os.environ.get("BENCH_REUSE") == "1"

@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "sencrm.sales.choices.LeadStatus",
         "OpportunityStatusEnum": "sencrm.sales.choices.OpportunityStatus",
         "PaymentMethodEnum": "sencrm.billing.models.PaymentMethod",
+        "ConversationStatusEnum": "sencrm.marketing.models.ConversationStatus",
     },
 }
 
@@ -275,6 +276,19 @@ WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
 # Imports: the largest file accepted, and the largest an XLSX may unpack to (zip bombs).
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 100)
 IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 4096)
+# The key that encrypts secrets stored in the database (platform webhook secrets): a Fernet key
+# (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# empty: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "") or ""
+# Attribution's lead view puts a customer's revenue in the month of their first touch ("first_touch",
+# falling back to the record's creation when no touch is known) or of their creation ("created").
+ATTRIBUTION_LEAD_MONTH = env_str("ATTRIBUTION_LEAD_MONTH", "first_touch") or "first_touch"
+if ATTRIBUTION_LEAD_MONTH not in {"first_touch", "created"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"ATTRIBUTION_LEAD_MONTH must be first_touch or created, not {ATTRIBUTION_LEAD_MONTH!r}"
+    )
 
 
 def _vat_reduction() -> dict[str, object] | None:

@@ -39,6 +39,7 @@ from sencrm.core import access
 from sencrm.core.modules import Action, Module
 from sencrm.core.numbering import next_number
 from sencrm.core.text import clean_text, fold
+from sencrm.customers.services import customer_receipt_recorded
 from sencrm.events.services import event_emit, record_create, record_delete, record_update
 
 ZERO = Decimal(0)
@@ -637,6 +638,12 @@ def payment_create(
         raise ValidationError({"allocations": [_("Only a receipt is allocated to invoices.")]})
     _allocate(payment, wanted, actor=actor, available=payment.amount)
     if payment.kind == PaymentKind.RECEIPT:
+        customer_receipt_recorded(
+            receipt_id=payment.pk,
+            paid_at=payment.paid_at,
+            contact_id=payment.contact_id,
+            account_id=payment.account_id,
+        )
         event_emit(
             type="payment.received",
             subject=payment,

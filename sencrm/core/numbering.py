@@ -51,6 +51,7 @@ DEFAULT_FORMATS: dict[str, NumberFormat] = {
     "receipt": NumberFormat("PT", 6),  # phiếu thu
     "payment": NumberFormat("PC", 6),  # phiếu chi
     "return": NumberFormat("TH", 5),  # hàng trả lại
+    "data_request": NumberFormat("YCDL", 5),  # yêu cầu về dữ liệu cá nhân (sencrm/privacy)
 }
 
 

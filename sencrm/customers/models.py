@@ -145,6 +145,18 @@ class Customer(Record):
         related_name="+",
         verbose_name=_("latest campaign"),
     )
+    # The customer's first receipt ever (written by billing with the receipt): attribution's "new
+    # customer" and conversion lag read it without scanning every payment.
+    first_receipt = models.ForeignKey(
+        "billing.Payment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("first receipt"),
+    )
+    first_receipt_at = models.DateTimeField(_("first payment"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
     # Days between an invoice's issue date and its due date; empty: the company's default.
     payment_terms_days = models.PositiveSmallIntegerField(
@@ -161,7 +173,14 @@ class Customer(Record):
     primary_phone = models.CharField(_("phone"), max_length=40, blank=True, editable=False)
     primary_email = models.CharField(_("email"), max_length=254, blank=True, editable=False)
 
-    audit_exclude = Record.audit_exclude | {"search_key", "sort_key", "primary_phone", "primary_email"}
+    audit_exclude = Record.audit_exclude | {
+        "search_key",
+        "sort_key",
+        "primary_phone",
+        "primary_email",
+        "first_receipt",
+        "first_receipt_at",
+    }
 
     class Meta:
         abstract = True

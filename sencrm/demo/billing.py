@@ -55,11 +55,17 @@ def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
     for order in orders.prefetch_related("deliveries").order_by("issue_date", "id"):
         delivered = max((d.delivered_on for d in order.deliveries.all()), default=order.issue_date)
         story.append((min(delivered + dt.timedelta(days=rng.randint(0, 2)), today), 1, order))
+    seeds = _seeds_customer(today)
+    if seeds is not None:
+        story.append((seeds[1], 2, seeds[0]))
     story.sort(key=lambda item: (item[0], item[1]))
     issued: list[tuple[Invoice, bool]] = []
+    seeds_invoice: Invoice | None = None
     for n, (day, kind, subject) in enumerate(story, start=1):
         if kind == 0:
             draft = services.contract_invoice(subject[0], subject[1], issue_date=day)
+        elif kind == 2:
+            draft = _seeds_invoice(subject, day, accountant)
         else:
             draft = services.invoice_from_order(
                 subject, actor=accountant, part="delivered", issue_date=day, actor_label="demo"
@@ -74,8 +80,16 @@ def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
         )
         last_event = _back_date(last_event, _when(day, 9), invoice)
         invoice.refresh_from_db()
+        if kind == 2:
+            seeds_invoice = invoice
+            continue
         issued.append((invoice, kind == 0))
     plan = _payment_plan(issued, rng, today)
+    if seeds_invoice is not None:
+        # The seeds' example: 50.000.000 ₫ paid on 04/09, the day of the purchase.
+        plan.append(
+            (seeds_invoice.issue_date, seeds_invoice, seeds_invoice.balance, Decimal(0), "bank_transfer")
+        )
     plan.sort(key=lambda item: item[0])
     for day, invoice, amount, extra, method in plan:
         payment = services.payment_create(
@@ -94,6 +108,42 @@ def load_billing(users: dict[str, Any], *, seed: int = 2041) -> tuple[int, int]:
         last_event = _back_date(last_event, _when(day, 14), payment)
     write_statement(today)
     return len(issued), len(plan)
+
+
+SEEDS_TOTAL = Decimal(50_000_000)
+
+
+def _seeds_customer(today: dt.date) -> tuple[Any, dt.date] | None:
+    """The seeds' central example (REQUIREMENTS §2): the customer who wrote to the Fanpage on 01/08 and
+    left her phone number on 10/08 (sencrm/demo/sales.py) buys for 50.000.000 ₫ on 04/09."""
+    from sencrm.sales.models import Lead
+
+    lead = Lead.objects.filter(full_name="Trần Thị Thu Hương", converted_contact__isnull=False).first()
+    if lead is None or lead.first_touch_at is None:
+        return None
+    touch = timezone.localtime(lead.first_touch_at).date()
+    day = dt.date(touch.year, 9, 4)
+    return (lead.converted_contact, day) if day <= today else None
+
+
+def _seeds_invoice(contact: Any, day: dt.date, actor: Any) -> Invoice:
+    """Two Daikin inverter units installed, for exactly 50.000.000 ₫ with VAT: the net price is found
+    by the same totals code the invoice uses (rounding included)."""
+    from sencrm.commerce.lines import apply_totals, clean_lines
+
+    base = {"description": "2 điều hòa Daikin Inverter 12.000 BTU, trọn gói lắp đặt", "quantity": 1}
+    base.update({"unit": "bộ", "vat_rate": "10"})
+    net = (SEEDS_TOTAL / Decimal("1.1")).quantize(Decimal(1))
+    lines = [{**base, "unit_price": net}]
+    for candidate in (net, net - 1, net + 1, net - 2, net + 2):
+        lines = [{**base, "unit_price": candidate}]
+        probe = Invoice(contact=contact, issue_date=day)
+        apply_totals(probe, clean_lines(actor, lines, customer=contact, on=day), on=day)
+        if probe.total == SEEDS_TOTAL:
+            break
+    return services.invoice_create(
+        actor=actor, data={"contact": contact, "issue_date": day}, lines=lines, actor_label="demo"
+    )
 
 
 def _payment_plan(

@@ -8,6 +8,10 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Personal data requests")
 
     def ready(self) -> None:
-        from sencrm.privacy import labels
+        from sencrm.privacy import (  # noqa: F401  (home page widget, the hourly overdue job)
+            dashboard,
+            labels,
+            tasks,
+        )
 
         labels.register()

@@ -105,3 +105,21 @@ def form_sections(form: Any) -> list[dict[str, Any]]:
     if visible:
         groups.append({"key": "more", "heading": _("More"), "fields": list(visible.values())})
     return groups
+
+
+@register.simple_tag(takes_context=True)
+def related_link(context: dict[str, Any], related: Any) -> str:
+    """{% related_link object.first_campaign %}: a link to the related record when the reader may open it,
+    else its name as `access.related_label` gives it ("(not visible to you)"); "" for none."""
+    from django.utils.html import format_html
+
+    from sencrm.core import access
+
+    if related is None:
+        return ""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    label = access.related_label(user, related)
+    if label == str(related) and hasattr(related, "get_absolute_url"):
+        return format_html('<a href="{}">{}</a>', related.get_absolute_url(), label)
+    return format_html('<span class="text-muted">{}</span>', label)

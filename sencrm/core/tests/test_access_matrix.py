@@ -322,6 +322,25 @@ def _make(model, owner, team, name):
         import datetime as dt
 
         fields.update(number=f"{label}-{name}"[:40], name=name, start_date=dt.date(2026, 1, 1))
+    elif label == "marketing.campaign":
+        import datetime as dt
+
+        fields.update(name=name, channel="zalo", start_date=dt.date(2026, 1, 1))
+    elif label == "privacy.datarequest":
+        import datetime as dt
+
+        from sencrm.customers.models import Contact
+
+        when = dt.datetime(2026, 8, 3, 9, tzinfo=dt.UTC)
+        person = Contact.objects.create(owner=owner, team=team, full_name=f"Người hỏi {name}")
+        fields.update(
+            number=f"{label}-{name}"[:40],
+            contact=person,
+            kind="access",
+            received_at=when,
+            acknowledge_due_at=when,
+            due_at=when,
+        )
     else:
         raise AssertionError(f"add a maker for {label} to the access matrix")
     return model.objects.create(**fields)

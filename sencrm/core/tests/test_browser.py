@@ -33,6 +33,12 @@ BILLING_ALL = [
     "billing:statement_list",
     "billing:receivables",
 ]
+# Fanpage/Zalo conversations (leads module), campaigns (marketing), marketing results (reports),
+# personal-data requests (privacy) — after the products.
+CONV = "marketing:conversation_list"
+CAMPAIGNS = "marketing:campaign_list"
+RESULTS = "marketing:attribution"
+REQUESTS = "privacy:request_list"
 NAV = {
     "admin": [
         "home",
@@ -42,6 +48,10 @@ NAV = {
         "commerce:order_list",
         *BILLING_ALL,
         "catalog:product_list",
+        CONV,
+        CAMPAIGNS,
+        RESULTS,
+        REQUESTS,
         "events:trash",
         "events:log",
         "users:user_list",
@@ -54,6 +64,9 @@ NAV = {
         "commerce:order_list",
         *BILLING_READ,
         "catalog:product_list",
+        CONV,
+        CAMPAIGNS,
+        RESULTS,
         "events:trash",
     ],
     "sales1": [
@@ -64,6 +77,8 @@ NAV = {
         "commerce:order_list",
         *BILLING_READ,
         "catalog:product_list",
+        CONV,
+        CAMPAIGNS,
         "events:trash",
     ],
     "sales2": [
@@ -74,6 +89,8 @@ NAV = {
         "commerce:order_list",
         *BILLING_READ,
         "catalog:product_list",
+        CONV,
+        CAMPAIGNS,
         "events:trash",
     ],
     "accountant": [
@@ -83,6 +100,7 @@ NAV = {
         "commerce:order_list",
         *BILLING_ALL,
         "catalog:product_list",
+        RESULTS,
         "events:trash",
     ],
     "marketing": [
@@ -91,11 +109,16 @@ NAV = {
         *CUSTOMERS,
         "sales:lead_list",
         "catalog:product_list",
+        CONV,
+        CAMPAIGNS,
+        RESULTS,
+        REQUESTS,
         "events:trash",
     ],
-    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE],  # reads orders to answer customers
+    # Care reads orders to answer customers, and registers personal-data requests.
+    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS],
     "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list"],
-    "board": ["home"],
+    "board": ["home", RESULTS],
 }
 
 

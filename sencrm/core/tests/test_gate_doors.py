@@ -223,5 +223,7 @@ def test_caller_id_and_search_hide_the_name_of_an_account_the_reader_may_not_ope
 
 
 def test_every_account_link_is_a_gated_link():
-    assert [f.name for f in access.gated_links(Contact)] == ["account", "merged_into"]
-    assert access.gated_links(Account) == []
+    # The campaigns of the first and latest touch, the first receipt (billing's), the account, a merge.
+    links = ["first_campaign", "latest_campaign", "first_receipt"]
+    assert [f.name for f in access.gated_links(Contact)] == [*links, "account", "merged_into"]
+    assert [f.name for f in access.gated_links(Account)] == links

@@ -109,6 +109,8 @@ class ContactSerializer(CustomerSerializer):
             "tags",
             "consents",
             "first_touch_at",
+            "first_campaign",
+            "latest_campaign",
             *CustomerSerializer.COMMON,
         ]
         read_only_fields = ["family_name", "middle_name", "given_name", *CustomerSerializer.READ_ONLY]
@@ -128,8 +130,17 @@ class AccountSerializer(CustomerSerializer):
 
     class Meta:
         model = Account
-        fields = ["name", "tax_code", "industry", "website", *CustomerSerializer.COMMON]
-        read_only_fields = CustomerSerializer.READ_ONLY
+        fields = [
+            "name", "tax_code", "industry", "website", "first_touch_at", "first_campaign", "latest_campaign",
+            *CustomerSerializer.COMMON,
+        ]  # fmt: skip
+        # An account's first touch and campaigns come from its leads' conversion (read-only here).
+        read_only_fields = [
+            *CustomerSerializer.READ_ONLY,
+            "first_touch_at",
+            "first_campaign",
+            "latest_campaign",
+        ]
 
 
 class CallerContactSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -127,6 +127,8 @@ class LeadSerializer(Described, RecordSerializer):
         "before 2025 (Bình Định) or a city (Nha Trang) is accepted too and stored as the 2025 province.",
         "source": "Code of the source channel (facebook, zalo, website, phone, walk_in, referral, …).",
         "campaign": "Campaign reference (free text).",
+        "first_campaign": "Id of the campaign that brought the lead (else found from its UTM codes).",
+        "latest_campaign": "Id of the latest campaign the lead came through (defaults to the first).",
         "first_touch_at": "When the person first contacted us; may be earlier than the lead's creation.",
         "interest": "Products of interest, needs, notes.",
         "status": 'new, contacted, qualified, unqualified or converted. "converted" is read-only: '
@@ -134,7 +136,8 @@ class LeadSerializer(Described, RecordSerializer):
         "unqualified_reason": "Why the lead is unqualified.",
         "next_action": "The next follow-up (e.g. call back).",
         "next_action_at": "When the next follow-up is due.",
-        "utm": "UTM parameters kept from the web form (read-only).",
+        "utm": "UTM parameters (utm_source, utm_medium, utm_campaign, utm_term, utm_content): kept from the "
+        "web form, or sent when the lead is created; they name its campaign when none is given.",
         "referrer": "The page the web form was submitted from (read-only).",
         "consents": 'Consent per channel: {"zalo": {"granted": true, "source": "…"}}; '
         "channels email, sms, phone, zalo. The time (`at`) is recorded by the server.",
@@ -166,6 +169,8 @@ class LeadSerializer(Described, RecordSerializer):
             "province",
             "source",
             "campaign",
+            "first_campaign",
+            "latest_campaign",
             "first_touch_at",
             "interest",
             "status",
@@ -258,8 +263,21 @@ class LeadCreateSerializer(LeadSerializer):
         help_text="Id of a team: the lead goes to its next member in turn (overrides owner).",
     )
 
+    # Sent when the lead is created (read-only afterwards): they name its campaign when none is given.
+    utm = serializers.JSONField(required=False)
+
     class Meta(LeadSerializer.Meta):
         fields = [*LeadSerializer.Meta.fields, "round_robin_team"]
+
+    def validate_utm(self, value: Any) -> dict[str, str]:
+        keys = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+        if not isinstance(value, dict) or not set(value) <= set(keys):
+            raise serializers.ValidationError(
+                _("Use an object with the keys %(keys)s.") % {"keys": ", ".join(keys)}
+            )
+        if not all(isinstance(v, str) and len(v) <= 200 for v in value.values()):
+            raise serializers.ValidationError(_("Each UTM parameter is a text of at most 200 characters."))
+        return {k: v.strip() for k, v in value.items() if v.strip()}
 
 
 class DuplicatesSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -388,6 +406,8 @@ class OpportunitySerializer(Described, RecordSerializer):
         "lead": "Id of the lead the deal came from (read-only).",
         "source": "Code of the source channel.",
         "campaign": "Campaign reference (free text).",
+        "first_campaign": "Id of the campaign that first brought the customer (read-only: from the lead).",
+        "latest_campaign": "Id of the latest campaign the customer came through (read-only: from the lead).",
         "owner": "Id of the user the deal belongs to; must lie within your scope.",
         "team": "Id of the team the deal belongs to (read-only).",
         "custom_fields": "Values of custom fields by key.",
@@ -420,6 +440,8 @@ class OpportunitySerializer(Described, RecordSerializer):
             "lead",
             "source",
             "campaign",
+            "first_campaign",
+            "latest_campaign",
             "owner",
             "team",
             "custom_fields",
@@ -434,6 +456,8 @@ class OpportunitySerializer(Described, RecordSerializer):
             "closed_at",
             "stage_entered_at",
             "lead",
+            "first_campaign",
+            "latest_campaign",
             "team",
             "created_at",
             "updated_at",

@@ -27,6 +27,7 @@ from sencrm.customers.consents import consents_carried
 from sencrm.customers.models import Account, Contact
 from sencrm.customers.services import account_create, contact_create, contact_update
 from sencrm.events.services import record_update
+from sencrm.sales import campaigns
 from sencrm.sales.choices import LeadStatus
 from sencrm.sales.models import Lead, Opportunity, Pipeline
 from sencrm.sales.services.opportunities import opportunity_create
@@ -43,8 +44,9 @@ class Conversion:
 def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Account | None) -> Contact:
     phones = [p.number for p in lead.phones.all()]
     emails = [e.address for e in lead.emails.all()]
+    mine, by_rule = campaigns.carried(lead, actor)
     if contact is None:
-        return contact_create(
+        made = contact_create(
             actor=actor,
             owner=lead.owner,
             data={
@@ -56,27 +58,38 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
                 "account": account,
                 "notes": lead.interest,
                 "lifecycle_stage": LifecycleStage.PROSPECT,
+                **mine,
             },
             phones=phones,
             emails=emails,
             consents=consents_carried(lead),
             actor_label=f"lead#{lead.pk}",
         )
+        return campaigns.set_by_rule(made, by_rule, actor=actor, actor_label=f"lead#{lead.pk}")
     # Linking to a contact that exists: it gains what it lacks, and keeps what it has.
     access.check(actor, Action.EDIT, contact)
     changes: dict[str, Any] = {}
     if contact.source_id is None and lead.source_id:
         changes["source"] = lead.source
     first_touch = lead.first_touch_at or lead.created_at
-    if contact.first_touch_at is None or first_touch < contact.first_touch_at:
+    earlier = contact.first_touch_at is None or first_touch < contact.first_touch_at
+    if earlier:
         changes["first_touch_at"] = first_touch
+    # The lead's campaigns: its first is the contact's first when the lead came first; its latest is latest.
+    wanted = {
+        name: campaign
+        for name, campaign in {**mine, **by_rule}.items()
+        if name == "latest_campaign" or earlier or contact.first_campaign_id is None
+    }
+    changes.update({name: c for name, c in wanted.items() if name in mine})
+    by_rule = {name: c for name, c in wanted.items() if name not in mine}
     if contact.account_id is None and account is not None:
         changes["account"] = account
     if contact.lifecycle_stage in (LifecycleStage.TARGET, LifecycleStage.LEAD):
         changes["lifecycle_stage"] = LifecycleStage.PROSPECT
     known_phones = [p.number for p in contact.phones.all()]
     known_emails = [e.address for e in contact.emails.all()]
-    return contact_update(
+    updated = contact_update(
         contact,
         actor=actor,
         changes=changes,
@@ -87,6 +100,7 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
         consents=consents_carried(lead, contact),
         actor_label=f"lead#{lead.pk}",
     )
+    return campaigns.set_by_rule(updated, by_rule, actor=actor, actor_label=f"lead#{lead.pk}")
 
 
 def _link_to_contact(lead: Lead, *, actor: Any, contact: Contact, account: Account | None) -> dict[str, Any]:
@@ -150,6 +164,7 @@ def lead_convert(
     elif contact is not None and contact.account_id:
         account = contact.account
     elif create_account and current.company:
+        mine, by_rule = campaigns.carried(current, actor)
         account = account_create(
             actor=actor,
             owner=current.owner,
@@ -158,12 +173,16 @@ def lead_convert(
                 "province": current.province,
                 "source": current.source,
                 "lifecycle_stage": LifecycleStage.PROSPECT,
+                "first_touch_at": current.first_touch_at or current.created_at,
+                **mine,
             },
             actor_label=f"lead#{current.pk}",
         )
+        account = campaigns.set_by_rule(account, by_rule, actor=actor, actor_label=f"lead#{current.pk}")
     new_contact = _contact_for(current, actor=actor, contact=contact, account=account)
     opportunity = None
     if create_opportunity:
+        mine, by_rule = campaigns.carried(current, actor)
         opportunity = opportunity_create(
             actor=actor,
             owner=current.owner,
@@ -178,8 +197,12 @@ def lead_convert(
                 "source": current.source,
                 "campaign": current.campaign,
                 "lead": current,
+                **mine,
             },
             actor_label=f"lead#{current.pk}",
+        )
+        opportunity = campaigns.set_by_rule(
+            opportunity, by_rule, actor=actor, actor_label=f"lead#{current.pk}"
         )
     moved = _link_to_contact(current, actor=actor, contact=new_contact, account=account)
     converted = record_update(

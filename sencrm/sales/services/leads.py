@@ -15,6 +15,7 @@ from sencrm.customers.services import normalise_emails, normalise_phones
 from sencrm.customfields import custom_fields
 from sencrm.events.children import write_children
 from sencrm.events.services import record_create, record_delete, record_update
+from sencrm.sales import campaigns
 from sencrm.sales.choices import LeadStatus
 from sencrm.sales.derived import lead_derived
 from sencrm.sales.models import Lead, RoundRobinState
@@ -81,7 +82,14 @@ def lead_create(
     if round_robin_team is not None:
         owner = round_robin_owner(round_robin_team) or owner
         team = round_robin_team
-    return record_create(
+    # The campaigns: as given, else found from the UTM codes; one found by the rule that the actor may not
+    # open is written by the rule right after (sencrm/sales/campaigns.py).
+    given = [name for name in campaigns.CAMPAIGN_FIELDS if data.get(name) is not None]
+    mine, by_rule = campaigns.split_by_access(
+        None if system else actor, campaigns.campaign_values(data), given
+    )
+    data.update(mine)
+    lead = record_create(
         Lead,
         actor=actor,
         data=data,
@@ -94,6 +102,9 @@ def lead_create(
         },
         system=system,
     )
+    if by_rule:
+        lead = record_update(lead, actor=actor, changes=by_rule, version=None, system=True, actor_label="utm")
+    return lead
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sencrm.sales import campaigns
 from sencrm.sales.models import Lead, WebForm, WebFormSubmission
 from sencrm.sales.services.leads import lead_create
 
@@ -81,4 +82,10 @@ def lead_capture(
         system=True,
     )
     submission_log(form, ip, "created", lead)
+    if lead.latest_campaign_id is not None:
+        # Someone we knew, back through this campaign: their latest campaign is this one.
+        known = campaigns.records_of_person(
+            list(lead.phones.values_list("e164", flat=True)), emails, exclude_lead=lead.pk
+        )
+        campaigns.latest_campaign_touch(known, lead.latest_campaign, actor_label=f"webform#{form.pk}")
     return lead

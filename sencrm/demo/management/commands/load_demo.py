@@ -9,6 +9,7 @@ from sencrm.demo.billing import load_billing
 from sencrm.demo.commerce import load_commerce
 from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
+from sencrm.demo.marketing import load_marketing
 from sencrm.demo.organisation import load_organisation
 from sencrm.demo.sales import load_sales
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         quotes, orders, contracts = load_commerce(users)
         # After commerce: the delivered orders are invoiced and (mostly) paid.
         invoices, payments = load_billing(users)
+        # After billing: campaigns are credited with the leads, customers and receipts already there.
+        campaigns = load_marketing(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -45,6 +48,10 @@ class Command(BaseCommand):
                 "commerce.Contract",
                 "billing.Invoice",
                 "billing.Payment",
+                "marketing.Campaign",
+                "marketing.CampaignCost",
+                "marketing.Conversation",
+                "marketing.ConversationMessage",
             )
             for t in written_tables(apps.get_model(label))
         ]
@@ -54,6 +61,6 @@ class Command(BaseCommand):
                 f"Demo data ready: {len(users)} demo users (password: demo); "
                 f"added {customers} customers, {activities} activities, {leads} leads, "
                 f"{opportunities} opportunities, {quotes} quotes, {orders} orders, {contracts} contracts, "
-                f"{invoices} invoices and {payments} receipts."
+                f"{invoices} invoices, {payments} receipts and {campaigns} campaigns."
             )
         )

@@ -1,0 +1,3 @@
+"""Fixtures shared by the marketing tests."""
+
+from sencrm.marketing.tests.campaign_helpers import make_campaign, pipelines  # noqa: F401  (shared fixtures)
