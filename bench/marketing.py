@@ -18,7 +18,8 @@ created 0–20 days later, 80 % with a first campaign (a quarter of those with a
 the others with a source channel; MARKETING_LEADS (500,000) leads the same way; MARKETING_PAYMENTS
 (2,000,000) receipts, each of a contact chosen by a multiplicative hash (so most contacts pay twice and
 some never), paid 0–180 days after the contact's first touch (never in the future), owned as the
-contact is (contacts only: the account branch of the customer rule is the same join, on a NULL).
+contact is (contacts only: the account branch of the customer rule is the same join, on a NULL); then
+each contact's `first_receipt`/`first_receipt_at` (what billing keeps with every receipt) in one UPDATE.
 
 Measured (MARKETING_REQUESTS, default 10, after one warm-up), over the last 12 months, first-touch model
 by campaign unless named: `attribution.report()` in the cash and the lead view as marketing (all) and as
@@ -187,6 +188,23 @@ def generate(*, contacts: int, payments: int, leads: int, campaigns: int) -> dic
             """,
             [payments, first_contact, count],
         )
+    # What billing.services.payment_create keeps through customers.services.customer_receipt_recorded
+    # (and migration customers 0009 back-fills): each customer's earliest receipt, the lower id on a tie.
+    with transaction.atomic():
+        timings["first_receipts"] = _execute(
+            """
+            UPDATE customers_contact c SET first_receipt_id = f.id, first_receipt_at = f.paid_at
+            FROM (
+                SELECT DISTINCT ON (contact_id) contact_id, id, paid_at FROM billing_payment
+                WHERE kind = 'receipt' AND deleted_at IS NULL AND contact_id IS NOT NULL
+                ORDER BY contact_id, paid_at, id
+            ) f
+            WHERE c.id = f.contact_id
+            """
+        )
+    # Rewriting every contact leaves the table twice its size (autovacuum may be off): compact it, as a
+    # live table kept by autovacuum would be, before ANALYZE.
+    timings["vacuum"] = _execute("VACUUM FULL customers_contact")
     started = time.perf_counter()
     analyze(
         ["marketing_campaign", "marketing_campaigncost", "customers_contact", "sales_lead", "billing_payment"]

@@ -265,6 +265,9 @@ SPECTACULAR_SETTINGS = {
         "OpportunityStatusEnum": "sencrm.sales.choices.OpportunityStatus",
         "PaymentMethodEnum": "sencrm.billing.models.PaymentMethod",
         "ConversationStatusEnum": "sencrm.marketing.models.ConversationStatus",
+        "CampaignChannelEnum": "sencrm.marketing.models.CampaignChannel",
+        "ConsentChannelEnum": "sencrm.customers.choices.ConsentChannel",
+        "DataRequestKindEnum": "sencrm.privacy.models.RequestKind",
     },
 }
 

@@ -1,9 +1,11 @@
-"""Consent to be contacted (email, SMS, phone call, Zalo): one answer per channel, with its date and source.
+"""Consent to be contacted (email, SMS, phone call, Zalo) for marketing: every door's answers, written to
+the consent ledger (sencrm/customers/ledger.py) and to the current answer per channel.
 
-Contacts (`customers.Consent`) and leads (`sales.LeadConsent`) keep rows of the same shape under the related
-name `consents`; these helpers read and write both, so every door (forms, the API, the public web form,
-conversion, merge, demo data) records consent the same way. The services call `consents_write` inside their
-write, and its answer goes into the record's event.
+Contacts (`customers.Consent`) and leads (`sales.LeadConsent`) keep current-answer rows of the same shape
+under the related name `consents`; these helpers read and write both, so every door (forms, the API, the
+public web form, imports, conversion, merge, demo data) records consent the same way. The services call
+`consents_write` inside their write: each answer given or withdrawn becomes a ledger row (with its door and
+evidence) in the same transaction, and what changed goes into the record's event.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sencrm.core.text import clean_text
+from sencrm.customers import ledger
 from sencrm.customers.choices import ConsentChannel
+from sencrm.customers.models import ConsentSource
 
-# {channel: {"granted": bool, "at": datetime or ISO text (optional), "source": str}}; None for a channel
-# removes its answer (a merged contact hands its consents to the survivor).
+# {channel: {"granted": bool, "at": datetime or ISO text (optional), "source": str (how it was given, as
+# shown with the answer), "via": a ConsentSource (the door; default "form"), "evidence": str (what proves
+# it: the form's text and version, the call's id, the file's name; default the "source" text)}}; None for
+# a channel drops its current answer without a ledger row (nobody withdrew anything).
 Answers = Mapping[str, Mapping[str, Any] | None]
 
 
@@ -43,12 +49,20 @@ def _recorded_at(value: Any) -> dt.datetime:
     return min(when, timezone.now())  # an answer is never recorded in the future
 
 
-def consents_write(record: Any, answers: Answers | None) -> dict[str, list[Any]]:
+def api_evidence(actor: Any, text: str = "") -> str:
+    """What proves an answer that came through the API: the token it came with (or the session)."""
+    token = getattr(actor, "acting_token_id", None)
+    door = f"API token #{token}" if token else "API (session)"
+    return f"{door}: {text}" if text else door
+
+
+def consents_write(record: Any, answers: Answers | None, *, actor: Any = None) -> dict[str, list[Any]]:
     """Record the answers for a contact or a lead, in the caller's transaction.
 
-    A new or changed answer is written with its date (`at`, else now) and source; an unchanged one keeps
-    its own date and source (sending the same answer again records nothing). An answer without `granted`
-    is ignored. Returns what changed as {"consent_<channel>": [old, new]} for the record's event.
+    A new or changed answer is appended to the ledger with its date (`at`, else now), door (`via`) and
+    evidence, by `actor`, and becomes the current answer; the same answer again records nothing (it keeps
+    its own date and source). An answer without `granted` is ignored. Returns what changed as
+    {"consent_<channel>": [old, new]} for the record's event.
     """
     if not answers:
         return {}
@@ -57,10 +71,8 @@ def consents_write(record: Any, answers: Answers | None) -> dict[str, list[Any]]
         raise ValidationError(
             {"consents": _("Unknown consent channel: %(channels)s") % {"channels": ", ".join(unknown)[:100]}}
         )
-    manager = record.consents
-    rows: Any = manager.model
-    owner = {manager.field.name: record}
-    current = {c.channel: c for c in manager.all()}
+    current = {c.channel: c for c in record.consents.all()}
+    latest = {channel: row for (channel, _p), row in ledger.latest_rows(record).items()}
     changed: dict[str, list[Any]] = {}
     for channel, answer in answers.items():
         existing = current.get(channel)
@@ -70,16 +82,31 @@ def consents_write(record: Any, answers: Answers | None) -> dict[str, list[Any]]
                 changed[f"consent_{channel}"] = [existing.granted, None]
             continue
         granted = answer.get("granted")
-        if granted is None or (existing is not None and existing.granted == bool(granted)):
+        if granted is None:
             continue
-        rows.objects.update_or_create(
-            **owner,
+        # The ledger's latest row is the current answer; the state row stands in for answers recorded
+        # before the ledger existed.
+        said = latest[channel].granted if channel in latest else (existing.granted if existing else None)
+        text = clean_text(str(answer.get("source") or ""))[:200]
+        if said == bool(granted):
+            # Already so in the ledger (written there directly, e.g. a data request's withdrawal, or rows
+            # a merge moved over): only bring the current-state row in step.
+            texts = {latest[channel].pk: text or None} if channel in latest else None
+            changed.update(ledger.state_sync(record, [channel], texts=texts))
+            continue
+        via = answer.get("via") or ConsentSource.FORM
+        evidence = str(answer.get("evidence") or text)
+        if via == ConsentSource.API:
+            evidence = api_evidence(actor, evidence)
+        ledger.consent_append(
+            person=record,
             channel=channel,
-            defaults={
-                "granted": bool(granted),
-                "recorded_at": _recorded_at(answer.get("at")),
-                "source": clean_text(str(answer.get("source") or ""))[:200],
-            },
+            granted=bool(granted),
+            at=_recorded_at(answer.get("at")),
+            source=via,
+            evidence=evidence,
+            actor=actor,
+            state_text=text,
         )
         changed[f"consent_{channel}"] = [existing.granted if existing else None, bool(granted)]
     return changed
@@ -88,12 +115,23 @@ def consents_write(record: Any, answers: Answers | None) -> dict[str, list[Any]]
 def consents_carried(
     source: Any, target: Any = None, *, newer_wins: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """The answers of `source` (a lead being converted, a contact being merged) that `target` takes (None: a
-    record being made from it): the channels it has no answer for, and with `newer_wins` those where the
-    source's answer is more recent. Each keeps its own date and source."""
+    """The answers of `source` (a contact being merged) that `target` takes (None: a record being made
+    from it): the channels it has no answer for, and with `newer_wins` those where the source's answer is
+    more recent. Each keeps its own date and source; the ledger rows name the source ("merge", "contact
+    #12"; a lead: "conversion", "lead #12")."""
+    from sencrm.customers.models import Contact
+
+    via = ConsentSource.MERGE if isinstance(source, Contact) else ConsentSource.CONVERSION
+    label = "contact" if isinstance(source, Contact) else "lead"
     have = {c.channel: c for c in target.consents.all()} if target is not None else {}
     return {
-        c.channel: {"granted": c.granted, "at": c.recorded_at, "source": c.source}
+        c.channel: {
+            "granted": c.granted,
+            "at": c.recorded_at,
+            "source": c.source,
+            "via": via,
+            "evidence": f"{label} #{source.pk}: {c.source}" if c.source else f"{label} #{source.pk}",
+        }
         for c in source.consents.all()
         if c.channel not in have or (newer_wins and c.recorded_at > have[c.channel].recorded_at)
     }
@@ -128,7 +166,11 @@ class ConsentFields(forms.Form):
         answered = {c.channel for c in record.consents.all()} if getattr(record, "pk", None) else set()
         source = self.cleaned_data.get("consent_source", "")
         return {
-            channel: {"granted": bool(self.cleaned_data.get(f"consent_{channel}")), "source": source}
+            channel: {
+                "granted": bool(self.cleaned_data.get(f"consent_{channel}")),
+                "source": source,
+                "via": ConsentSource.FORM,
+            }
             for channel in ConsentChannel.values
             if self.cleaned_data.get(f"consent_{channel}") or channel in answered
         }

@@ -227,10 +227,18 @@ class ContactForm(CustomerForm):
                 self.initial[f"consent_{consent.channel}"] = consent.granted
 
     def consents(self) -> dict[str, dict[str, Any]]:
+        """Ticked channels, and unticked ones that had an answer (a withdrawal); a channel never answered
+        and left unticked records nothing (nobody was asked)."""
         source = self.cleaned_data.get("consent_source", "")
+        answered = {c.channel for c in self.instance.consents.all()} if self.instance.pk else set()
         return {
-            channel: {"granted": bool(self.cleaned_data.get(f"consent_{channel}")), "source": source}
+            channel: {
+                "granted": bool(self.cleaned_data.get(f"consent_{channel}")),
+                "source": source,
+                "via": "form",
+            }
             for channel in ConsentChannel.values
+            if self.cleaned_data.get(f"consent_{channel}") or channel in answered
         }
 
     def record_changes(self) -> dict[str, Any]:

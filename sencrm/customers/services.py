@@ -105,7 +105,10 @@ def contact_create(
     data.update(contact_derived(data, [p["e164"] for p in phone_rows], email_rows))
 
     def children(contact: Contact) -> dict[str, list[Any]]:
-        return {**write_children(contact, phone_rows, email_rows, tags), **consents_write(contact, consents)}
+        return {
+            **write_children(contact, phone_rows, email_rows, tags),
+            **consents_write(contact, consents, actor=actor),
+        }
 
     return record_create(
         Contact, actor=actor, data=data, owner=owner, team=team, actor_label=actor_label, related=children
@@ -134,7 +137,10 @@ def contact_update(
     email_rows = normalise_emails(emails) if emails is not None else None
 
     def children(current: Contact) -> dict[str, list[Any]]:
-        return {**write_children(current, phone_rows, email_rows, tags), **consents_write(current, consents)}
+        return {
+            **write_children(current, phone_rows, email_rows, tags),
+            **consents_write(current, consents, actor=actor),
+        }
 
     return record_update(
         contact, actor=actor, changes=changes, version=version, actor_label=actor_label, related=children

@@ -118,7 +118,47 @@ def load_marketing(users: dict[str, Any], *, seed: int = 2051) -> int:
     _link_records(campaigns, rng)
     _inbound_channels(users["admin"], campaigns)
     _conversations(users, campaigns, today, rng)
+    _data_requests(users)
     return len(campaigns)
+
+
+def _data_requests(users: dict[str, Any]) -> None:
+    """Three personal-data requests: a copy asked for last week (acknowledged), a deletion asked for
+    today, and a withdrawal a care agent took by phone 20 days ago that nobody finished (overdue)."""
+    from sencrm.privacy.services import request_acknowledge, request_create
+
+    marketer, care = users["marketing"], users["care"]
+    people = list(Contact.objects.filter(account__isnull=True).order_by("id")[5:8])
+    if len(people) < 3:
+        return
+    now = timezone.now()
+    plans = [
+        (
+            people[0],
+            "access",
+            6,
+            "Email",
+            "Xin bản sao toàn bộ dữ liệu công ty đang lưu về tôi.",
+            marketer,
+            True,
+        ),
+        (people[1], "deletion", 0, "Zalo OA", "Đề nghị xóa thông tin cá nhân của tôi.", marketer, False),
+        (people[2], "withdrawal", 20, "Điện thoại", "Không muốn nhận tin khuyến mãi nữa.", care, False),
+    ]
+    for person, kind, days_ago, channel, details, actor, acknowledge in plans:
+        made = request_create(
+            actor=actor,
+            data={
+                "contact": person,
+                "kind": kind,
+                "received_at": now - dt.timedelta(days=days_ago, hours=2),
+                "channel": channel,
+                "details": details,
+            },
+            actor_label="system:demo",
+        )
+        if acknowledge:
+            request_acknowledge(made, actor=marketer)
 
 
 def _campaigns(marketer: Any, today: dt.date) -> dict[str, Campaign]:

@@ -151,6 +151,18 @@ COMMON_PEOPLE = [
     ("emails", _("Email"), "email", True, EMAIL),
 ]  # fmt: skip
 
+# Consent columns (yes/no per channel, marketing): a file without them records no consent at all.
+CONSENTS = [
+    ("consent_email", _("Consent: email"), "consent", False,
+     ("Đồng ý nhận email", "Đồng ý email", "Consent email", "Email consent", "Email opt-in")),
+    ("consent_sms", _("Consent: SMS"), "consent", False,
+     ("Đồng ý nhận SMS", "Đồng ý SMS", "Consent SMS", "SMS consent", "SMS opt-in")),
+    ("consent_phone", _("Consent: phone call"), "consent", False,
+     ("Đồng ý nhận cuộc gọi", "Đồng ý gọi điện", "Consent phone", "Phone consent", "Call consent")),
+    ("consent_zalo", _("Consent: Zalo"), "consent", False,
+     ("Đồng ý nhận Zalo", "Đồng ý Zalo", "Consent Zalo", "Zalo consent", "Zalo opt-in")),
+]  # fmt: skip
+
 TARGET_FIELDS: dict[str, list[tuple[str, Any, str, bool, tuple[str, ...]]]] = {
     ImportTarget.CONTACTS: [
         *COMMON_PEOPLE,
@@ -169,6 +181,7 @@ TARGET_FIELDS: dict[str, list[tuple[str, Any, str, bool, tuple[str, ...]]]] = {
         ("tags", _("Tags"), "tags", True, ("Thẻ", "Nhãn", "Tags", "Tag", "Labels")),
         ("notes", _("Notes"), "notes", False, NOTES),
         ("owner", _("Owner"), "owner", False, OWNER),
+        *CONSENTS,
     ],
     ImportTarget.ACCOUNTS: [
         ("id", _("Record ID (Sen CRM)"), "id", False, ID),
@@ -208,6 +221,7 @@ TARGET_FIELDS: dict[str, list[tuple[str, Any, str, bool, tuple[str, ...]]]] = {
         ("next_action_at", _("Next action at"), "datetime", False, ("Hạn việc tiếp theo", "Ngày hẹn",
                                                                     "Next action at", "Follow-up date")),
         ("owner", _("Owner"), "owner", False, OWNER),
+        *CONSENTS,
     ],
     ImportTarget.PRODUCTS: [
         ("code", _("Code"), "code", False,

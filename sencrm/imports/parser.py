@@ -30,7 +30,7 @@ _url = URLValidator(schemes=["http", "https"])
 # to reject the row; the row is imported and the value kept as typed (province: in the address line;
 # the others: a line in the notes), unless the job rejects rows with warnings.
 SOFT_KINDS = frozenset(
-    {"province", "source", "date", "datetime", "gender", "lifecycle", "lead_status", "url"}
+    {"province", "source", "date", "datetime", "gender", "lifecycle", "lead_status", "url", "consent"}
 )
 NOTES_FIELD = {"contacts": "notes", "accounts": "notes", "leads": "interest", "products": "description"}
 _PHONE_SEPARATORS = re.compile(r"[;\n\r,|/]+")
@@ -67,6 +67,7 @@ class ParsedRow:
     warnings: list[str] = field(default_factory=list)  # values that could not be placed (row imported)
     kept: dict[str, str] = field(default_factory=dict)  # field → those values as typed, to add to it
     derived: dict[str, Any] | None = None  # the service's derived fields, computed by the reader thread
+    consents: dict[str, bool] = field(default_factory=dict)  # channel → the consent column's yes/no
     _keys: dict[str, list[str]] | None = None
 
     @property
@@ -139,7 +140,7 @@ class RowParser:
             "lifecycle": self._choice(lk.stages), "lead_status": self._choice(lk.lead_statuses),
             "province": self._province,
             "source": self._source, "group": self._group, "tags": self._tags, "account": self._account,
-            "url": self._url, "id": self._id,
+            "url": self._url, "id": self._id, "consent": self._consent,
         }[spec.kind]  # fmt: skip
         name = spec.key
         return lambda row, raw, parts: method(row, name, raw, parts)
@@ -263,6 +264,10 @@ class RowParser:
         if len(url) > 200:
             raise v.CellError(_("at most 200 characters"))
         row.values[name] = url
+
+    def _consent(self, row: ParsedRow, name: str, raw: Any, parts: dict[str, str]) -> None:
+        # Only a filled cell is an answer: an empty one records nothing (consent is never assumed).
+        row.consents[name.removeprefix("consent_")] = products.read_yes_no(raw)
 
     def _id(self, row: ParsedRow, name: str, raw: Any, parts: dict[str, str]) -> None:
         digits = v.as_text(raw).strip()

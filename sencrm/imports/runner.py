@@ -470,6 +470,8 @@ class Writer:
                         action=Action.IMPORT,
                     )
                 )
+            if not self.ctx.products:
+                self._consents(plan, result)
             skipped["unchanged"] = skipped.get("unchanged", 0) + len(result.unchanged)
             refused = [(line, "no_access") for line in result.no_access] + result.refused
             for line, reason in refused:
@@ -522,6 +524,23 @@ class Writer:
                 heartbeat_at=timezone.now(),
             )
         return result
+
+    def _consents(self, plan: Plan, result: BulkResult) -> None:
+        """The consent columns' answers of the rows written (created, updated or matched unchanged), to
+        the ledger as answers of the import (evidence: the job and its file), in the batch's transaction."""
+        rows = {r.line: r for r in plan.batch if r.consents}
+        if not rows:
+            return
+        matched = {c.ref: c.record_id for c in plan.changes}
+        targets = [*result.created, *result.updated, *((line, matched[line]) for line in result.unchanged)]
+        from sencrm.customers.ledger import import_answers
+
+        import_answers(
+            self.ctx.model,
+            actor=self.actor,
+            answers=[(pk, rows[line].consents) for line, pk in targets if line in rows],
+            evidence=f"import #{self.job.pk}: {self.job.file_name}",
+        )
 
     def finish(self) -> None:
         """Wait for the batch in flight, if any."""

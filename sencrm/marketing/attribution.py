@@ -23,7 +23,11 @@ Definitions (docs/decisions.md copies them):
   by the lead's first-touch month (same setting and fallback as customers).
 - **New customers**: customers whose first receipt ever (over all receipts of the company, the earliest
   `paid_at`) falls in the row — in the cash view by the month of that receipt, in the lead view by the
-  customer's touch month — and counted only where that first receipt is in the viewer's scope.
+  customer's touch month — and counted only where that first receipt is in the viewer's scope. The first
+  receipt is the customer record's `first_receipt` (billing keeps it with every receipt: the earliest
+  receipt naming that contact, or that account); a receipt whose customer is an account counts only when
+  it is the account's first receipt and names no contact (an account that first paid through one of its
+  contacts became a customer then, as that contact).
 - **Cost**: CampaignCost amounts by the month of their date (the same in both views: money is spent when
   it is spent), per campaign, or per channel as the costs of the channel's campaigns.
   Cost per lead = cost / leads, cost per customer = cost / new customers, ROI = (revenue − cost) / cost;
@@ -37,8 +41,10 @@ Definitions (docs/decisions.md copies them):
 - **Scope**: the viewer's scope of the reports module (sencrm/core/access.py): "all" sees everything;
   "team"/"own" see the receipts, leads and campaign costs that the owner/team rules of those records put
   in that scope (a manager's figures are their teams'). No reports right: PermissionDenied.
-- **In SQL**: every figure is a grouped query (a handful per report, whatever the number of rows); Python
-  only merges the grouped rows (months × campaigns), splits them by model and divides.
+- **In SQL**: every figure is a grouped query (six per report, whatever the number of rows; revenue and
+  new customers share one); Python only merges the grouped rows (months × campaigns), splits them by model
+  and divides. (`SET LOCAL jit = off` and a larger work_mem were measured on the benchmark and gained
+  nothing reliable: docs/benchmarks.md, "Marketing attribution".)
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Case, Count, DateTimeField, DurationField, Exists, F, OuterRef, Q, Sum, When
+from django.db.models import Case, Count, DateTimeField, DurationField, F, Q, Sum, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +69,7 @@ from django.utils.translation import gettext as _
 from sencrm.billing.models import Payment, PaymentKind
 from sencrm.core import access
 from sencrm.core.modules import Action, Module, Scope
+from sencrm.customers.models import Account, Contact
 from sencrm.marketing.models import Campaign, CampaignCost
 from sencrm.sales.models import Lead
 
@@ -212,8 +219,9 @@ def lead_month_rule() -> str:
 
 def receipts(user: Any, level: str | None = None) -> models.QuerySet[Payment]:
     """The receipts in the viewer's scope, annotated with their customer's touch data: `fc`, `lc` (first
-    and latest campaign ids), `src` (source channel code), `touch` (the lead view's date) and `lag_from`
-    (first touch, else creation: where the conversion lag starts)."""
+    and latest campaign ids), `src` (source channel code), `touch` (the lead view's date), `lag_from`
+    (first touch, else creation: where the conversion lag starts) and `first_id` (the customer's first
+    receipt: first_receipt_q)."""
     level = level or report_level(user)
     created = _customer("created_at", DateTimeField())
     first_touch = _customer("first_touch_at", DateTimeField())
@@ -225,31 +233,47 @@ def receipts(user: Any, level: str | None = None) -> models.QuerySet[Payment]:
             src=_customer("source__code", models.CharField()),
             touch=_touch(created, first_touch, lead_month_rule()),
             lag_from=Coalesce(first_touch, created, output_field=DateTimeField()),
+            first_id=_customer("first_receipt_id", models.IntegerField()),
         )
         .order_by()
     )
     return qs
 
 
-def first_receipt_filters() -> tuple[Q, Q]:
-    """The receipt is its customer's first (the earliest paid_at; the lower id on a tie), over all the
-    company's receipts — a customer is new once, whoever may see their earlier payments. Two filters, for
-    the receipts naming a contact and for those naming only an account: each is a plain NOT EXISTS, which
-    PostgreSQL runs as an anti-join (an OR of the two would be a subquery per row)."""
-    earlier = Payment.objects.filter(kind=PaymentKind.RECEIPT).filter(
-        Q(paid_at__lt=OuterRef("paid_at")) | Q(paid_at=OuterRef("paid_at"), pk__lt=OuterRef("pk"))
-    )
-    by_contact = earlier.filter(contact_id=OuterRef("contact_id"))
-    by_account = earlier.filter(contact__isnull=True, account_id=OuterRef("account_id"))
-    contact_first: Q = Q(contact__isnull=False) & ~Exists(by_contact)  # type: ignore[assignment]  # Q & Exists is a Q
-    account_first: Q = Q(contact__isnull=True, account__isnull=False) & ~Exists(by_account)  # type: ignore[assignment]
-    return contact_first, account_first
-
-
 def first_receipt_q() -> Q:
-    """Both branches of first_receipt_filters in one filter (the drill-down's short lists)."""
-    by_contact, by_account = first_receipt_filters()
-    return by_contact | by_account
+    """The receipt (annotated by `receipts`) is its customer's first ever: the customer record keeps its
+    id (billing writes it with each receipt), so this is a comparison on the row already joined, not a
+    search through every earlier payment. For an account customer the receipt names no contact, so it is
+    the account's first only when the account never paid through one of its contacts before."""
+    return Q(first_id=F("pk"))
+
+
+def new_customers(user: Any, params: Params, level: str | None = None) -> list[models.QuerySet[Any]]:
+    """The new customers of the report (the contacts, then the accounts, whose first receipt first_receipt_q
+    counts in it), read from the customer tables: their first receipt's time is on the row. Each is
+    annotated `paid` (that time) and `lag_from` (first touch, else creation). Outside the "all" scope the
+    first receipt must be one of the viewer's receipts (a semi-join on the receipts of the scope)."""
+    level = level or report_level(user)
+    start, end = params.bounds()
+    out: list[models.QuerySet[Any]] = []
+    customer_model: Any
+    for customer_model, only in ((Contact, Q()), (Account, Q(first_receipt__contact__isnull=True))):
+        # all_objects: a trashed customer's receipts still count (receipts() joins them whatever
+        # their state), so the customers they make new count too.
+        qs = customer_model.all_objects.filter(only, first_receipt__isnull=False).annotate(
+            paid=F("first_receipt_at"),
+            lag_from=Coalesce("first_touch_at", "created_at", output_field=DateTimeField()),
+            touch=_touch(F("created_at"), F("first_touch_at"), lead_month_rule()),
+        )
+        axis = "paid" if params.view == "cash" else "touch"
+        qs = qs.filter(**{f"{axis}__gte": start, f"{axis}__lt": end})
+        if level != Scope.ALL:
+            scoped = _in_scope(Payment.objects.filter(kind=PaymentKind.RECEIPT), user, level)
+            if params.view == "cash":
+                scoped = scoped.filter(paid_at__gte=start, paid_at__lt=end)
+            qs = qs.filter(first_receipt_id__in=scoped.values("pk"))
+        out.append(qs.order_by())
+    return out
 
 
 def _in_period(qs: models.QuerySet[Any], params: Params, date_field: str, touch_field: str) -> Any:
@@ -372,7 +396,7 @@ def _group_keys(model: str) -> list[str]:
 
 
 def report(user: Any, params: Params) -> Report:
-    """The attribution report of one view (see the module's docstring), in eight grouped queries."""
+    """The attribution report of one view (see the module's docstring), in six grouped queries."""
     level = report_level(user)
     keys = _group_keys(params.model)
     grouped: dict[Key, Row] = {}
@@ -387,11 +411,13 @@ def report(user: Any, params: Params) -> Report:
 
     pending: list[tuple[str, int | None, str, str, Decimal]] = []
     paid = _in_period(receipts(user, level), params, "paid_at", "touch")
-    for values in paid.values("month", "src", *keys).annotate(total=Sum("amount")):
+    # Revenue and new customers in one pass over the period's receipts.
+    grouped_paid = paid.values("month", "src", *keys).annotate(
+        total=Sum("amount"), n=Count("id", filter=first_receipt_q())
+    )
+    for values in grouped_paid:
         credit(values, "revenue", values["total"] or ZERO, True)
-    firsts = [paid.filter(branch) for branch in first_receipt_filters()]
-    for first in firsts:
-        for values in first.values("month", "src", *keys).annotate(n=Count("id")):
+        if values["n"]:
             credit(values, "customers", Decimal(values["n"]), False)
     lead_rows = _in_period(leads(user, level), params, "created_at", "touch")
     for values in lead_rows.values("month", "src", *keys).annotate(n=Count("id")):
@@ -406,7 +432,7 @@ def report(user: Any, params: Params) -> Report:
     )
     for values in spent:
         pending.append((_month(values["month"]), values["campaign_id"], "", "cost", values["total"] or ZERO))
-    lag = lag_days(firsts)
+    lag = lag_days(new_customers(user, params, level))
 
     ids = {campaign for _m, campaign, _s, _k, _v in pending if campaign is not None}
     names: dict[int, str] = {}
@@ -427,15 +453,16 @@ def report(user: Any, params: Params) -> Report:
     return Report(params=params, rows=rows, lag=lag, totals=totals)
 
 
-def lag_days(first_receipts: Iterable[models.QuerySet[Payment]]) -> dict[str, Any]:
-    """The conversion lag of these first receipts: {median, mean, count, buckets}, from a grouped query
-    per queryset (a histogram by whole days)."""
+def lag_days(customers: Iterable[models.QuerySet[Any]]) -> dict[str, Any]:
+    """The conversion lag of these new customers (annotated `paid` and `lag_from`, as new_customers
+    gives them): {median, mean, count, buckets}, from a grouped query per queryset (a histogram by whole
+    days)."""
     days = models.ExpressionWrapper(
-        TruncDate("paid_at", tzinfo=TZ) - TruncDate("lag_from", tzinfo=TZ), output_field=DurationField()
+        TruncDate("paid", tzinfo=TZ) - TruncDate("lag_from", tzinfo=TZ), output_field=DurationField()
     )
     histogram: dict[int, int] = defaultdict(int)
-    for receipts_qs in first_receipts:
-        for values in receipts_qs.annotate(lag=days).values("lag").annotate(n=Count("id")):
+    for customers_qs in customers:
+        for values in customers_qs.annotate(lag=days).values("lag").annotate(n=Count("id")):
             lag = values["lag"]
             number = lag.days if isinstance(lag, dt.timedelta) else int(lag or 0)
             histogram[max(number, 0)] += values["n"]

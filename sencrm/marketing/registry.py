@@ -14,6 +14,7 @@ TYPE_LABELS = {
     "conversation.closed": gettext_lazy("Conversation closed"),
     "inbound_channel.updated": gettext_lazy("Fanpage / Zalo settings changed"),
     "campaign.cost_imported": gettext_lazy("Campaign costs imported"),
+    "campaign.members_added": gettext_lazy("Contacts added to the campaign's audience"),
     "campaign.cost_added": gettext_lazy("Campaign cost added"),
     "campaign.cost_changed": gettext_lazy("Campaign cost changed"),
     "campaign.cost_deleted": gettext_lazy("Campaign cost deleted"),

@@ -1,7 +1,12 @@
 """Marketing's pages: campaigns and their costs, the Fanpage / Zalo conversation queue, attribution."""
 
-from sencrm.marketing.views import attribution, campaigns, conversations
+from sencrm.marketing.views import attribution, audience, campaigns, conversations
 
 app_name = "marketing"
 
-urlpatterns = [*campaigns.urlpatterns, *conversations.urlpatterns, *attribution.urlpatterns]
+urlpatterns = [
+    *campaigns.urlpatterns,
+    *conversations.urlpatterns,
+    *attribution.urlpatterns,
+    *audience.urlpatterns,
+]

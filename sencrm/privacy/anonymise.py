@@ -123,7 +123,10 @@ class Scrubber:
         chars: list[str] = []
         origin: list[int] = []
         for i, ch in enumerate(value):
-            for c in _fold_char(ch):
+            folded = _fold_char(ch)
+            if folded == " " and chars and chars[-1] == " ":
+                continue  # a run of spaces reads as one (the folded search keys collapse them too)
+            for c in folded:
                 chars.append(c)
                 origin.append(i)
         haystack = "".join(chars)

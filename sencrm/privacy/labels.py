@@ -12,6 +12,7 @@ TYPE_LABELS = {
     "data_request.extended": gettext_lazy("Personal-data request extended"),
     "data_request.completed": gettext_lazy("Personal-data request completed"),
     "data_request.overdue": gettext_lazy("Personal-data request overdue"),
+    "data_request.rejected": gettext_lazy("Personal-data request rejected"),
     "contact.anonymised": gettext_lazy("Contact anonymised"),
     "lead.anonymised": gettext_lazy("Lead anonymised"),
 }

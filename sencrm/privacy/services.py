@@ -181,48 +181,34 @@ def request_reject(request: DataRequest, *, actor: Any, reason: str) -> DataRequ
 
 
 # --- consent withdrawal ---------------------------------------------------------------------------------
-# The consent ledger (customers.ConsentRecord) is append-only. Until the consent module offers a public
-# "append a ledger row" function, these two write the rows themselves (the same shape the ledger's API
-# writes: channel, purpose, granted, at, source, evidence, recorded_by).
-
-
-def current_consents(*, contacts: list[Any], leads: list[Any]) -> list[Any]:
-    """The latest ledger row of each (person, channel, purpose) that grants consent."""
-    from sencrm.customers.models import ConsentRecord
-
-    rows = ConsentRecord.objects.filter(contact__in=contacts) | ConsentRecord.objects.filter(lead__in=leads)
-    latest: dict[tuple[Any, Any, str, str], Any] = {}
-    for row in rows.order_by("at", "id"):
-        latest[(row.contact_id, row.lead_id, row.channel, row.purpose)] = row
-    return [row for row in latest.values() if row.granted]
+# Through the consent ledger's public function (sencrm/customers/ledger.py: consent_append), which appends
+# the row, records `consent.changed` and keeps the record's current answers in step.
 
 
 def ledger_withdraw(
     *, contacts: list[Any], leads: list[Any], actor: Any, evidence: str
 ) -> list[dict[str, str]]:
-    """Append a withdrawal for every consent currently given, and set the records' current answers to
-    "no" for those channels. Returns what was withdrawn ([{channel, purpose}])."""
-    from sencrm.customers.consents import consents_write
-    from sencrm.customers.models import ConsentRecord, ConsentSource
+    """Append a withdrawal for every consent the person currently gives (the latest ledger row of a
+    channel and purpose says granted), and for a current answer "yes" that the ledger does not hold (given
+    before the ledger existed). Returns what was withdrawn ([{channel, purpose}])."""
+    from sencrm.customers.ledger import consent_append, latest_rows
+    from sencrm.customers.models import ConsentPurpose, ConsentSource
 
-    now = timezone.now()
     withdrawn = []
-    for row in current_consents(contacts=contacts, leads=leads):
-        ConsentRecord.objects.create(
-            contact_id=row.contact_id,
-            lead_id=row.lead_id,
-            channel=row.channel,
-            purpose=row.purpose,
-            granted=False,
-            at=now,
-            source=ConsentSource.REQUEST,
-            evidence=evidence[:500],
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-        )
-        withdrawn.append({"channel": row.channel, "purpose": row.purpose})
-    for record in [*contacts, *leads]:
-        granted = [c.channel for c in record.consents.all() if c.granted]
-        consents_write(record, {ch: {"granted": False, "source": evidence[:200]} for ch in granted})
+    for person in [*contacts, *leads]:
+        for (channel, purpose), row in sorted(latest_rows(person, purpose=None).items()):
+            if row.granted:
+                consent_append(
+                    person=person, channel=channel, purpose=purpose, granted=False,
+                    source=ConsentSource.REQUEST, evidence=evidence, actor=actor,
+                )  # fmt: skip
+                withdrawn.append({"channel": channel, "purpose": purpose})
+        for state in list(person.consents.filter(granted=True)):
+            consent_append(
+                person=person, channel=state.channel, purpose=ConsentPurpose.MARKETING, granted=False,
+                source=ConsentSource.REQUEST, evidence=evidence, actor=actor,
+            )  # fmt: skip
+            withdrawn.append({"channel": state.channel, "purpose": ConsentPurpose.MARKETING})
     return withdrawn
 
 

@@ -1,7 +1,7 @@
 """Personal-data requests: the register, deadlines, the person's export, anonymisation."""
 
-from sencrm.privacy.views import requests
+from sencrm.privacy.views import requests, unsubscribe
 
 app_name = "privacy"
 
-urlpatterns = [*requests.urlpatterns]
+urlpatterns = [*requests.urlpatterns, *unsubscribe.urlpatterns]

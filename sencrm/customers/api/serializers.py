@@ -122,7 +122,20 @@ class ContactSerializer(CustomerSerializer):
     def validate_consents(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or not set(value) <= set(ConsentChannel.values):
             raise serializers.ValidationError(_("Use the channels email, sms, phone, zalo."))
-        return value
+        cleaned: dict[str, Any] = {}
+        for channel, answer in value.items():
+            if not isinstance(answer, dict) or not isinstance(answer.get("granted"), bool):
+                raise serializers.ValidationError(
+                    _('Each channel needs {"granted": true or false} (and optionally a "source").')
+                )
+            source = answer.get("source", "")
+            if not isinstance(source, str) or len(source) > 200:
+                raise serializers.ValidationError(
+                    _("The consent source is a text of at most 200 characters.")
+                )
+            # The door is the API whatever the client says (the ledger names the token); no backdating here.
+            cleaned[channel] = {"granted": answer["granted"], "source": source.strip(), "via": "api"}
+        return cleaned
 
 
 class AccountSerializer(CustomerSerializer):

@@ -94,6 +94,8 @@ EXTRA_TYPES = (
     "data_request.extended",
     "data_request.completed",
     "data_request.overdue",
+    "data_request.rejected",
+    "campaign.members_added",
     "contact.anonymised",
     "lead.anonymised",
 )

@@ -87,11 +87,13 @@ def lead(
     return lead_create(actor=actor, data=data, owner=owner)
 
 
-def receipt(actor: Any, customer: Any, amount: int, paid: str, hour: int = 10) -> Any:
+def receipt(actor: Any, customer: Any, amount: int, paid: str, hour: int = 10, owner: Any = None) -> Any:
+    """Through billing's service, which also keeps the customer's first receipt (attribution reads it)."""
     from sencrm.billing.services import payment_create
     from sencrm.customers.models import Account
 
     key = "account" if isinstance(customer, Account) else "contact"
-    return payment_create(
-        actor=actor, data={"amount": Decimal(amount), key: customer, "paid_at": at(paid, hour)}
-    )
+    data = {"amount": Decimal(amount), key: customer, "paid_at": at(paid, hour)}
+    if owner is not None:
+        data["owner"] = owner
+    return payment_create(actor=actor, data=data)

@@ -140,6 +140,31 @@ def test_a_managers_figures_are_their_teams(org, book):
     assert manager.totals.cost == 0
 
 
+def test_a_customer_is_new_once_at_their_earliest_receipt_and_only_where_it_is_seen(org, book):
+    fb = book["fb"].pk
+    late = make.contact(org["sales1"], "Khách E", first=book["fb"], touch="2026-05-02")
+    make.receipt(org["accountant"], late, 1_000_000, "2026-06-10")
+    # Entered afterwards with an earlier date, and put in the other team: it is E's first receipt.
+    make.receipt(org["accountant"], late, 2_000_000, "2026-05-15", owner=org["sales2"])
+    late.refresh_from_db()
+    assert late.first_receipt_at == make.at("2026-05-15")
+    everyone = rows(attribution.report(org["marketing"], params("cash")))
+    assert everyone[("2026-05", fb, "facebook_ads")].customers == 1
+    assert everyone[("2026-06", fb, "facebook_ads")].customers == 0  # A's second receipt and E's
+    manager = rows(attribution.report(org["manager"], params("cash")))
+    # The manager sees E's June receipt, not the May one that made E a customer: no new customer.
+    assert manager[("2026-06", fb, "facebook_ads")].revenue == Decimal(6_000_000)
+    assert manager[("2026-06", fb, "facebook_ads")].customers == 0
+    assert ("2026-05", fb, "facebook_ads") not in manager
+    for user in (org["marketing"], org["manager"]):
+        for view in ("cash", "lead"):
+            report = attribution.report(user, params(view))
+            # The lag is read from the customer tables, the count from the receipts: the same customers.
+            assert report.lag["count"] == report.totals.customers, (user.username, view)
+    lag = attribution.report(org["marketing"], params("cash", start="2026-05-01", end="2026-05-31")).lag
+    assert (lag["count"], lag["median"], lag["buckets"]["8-30"]) == (2, 16, 2)  # D: 19 days, E: 13
+
+
 def test_the_period_filters_the_month_axis_of_each_view(org, book):
     cash = attribution.report(org["marketing"], params("cash", start="2026-04-01", end="2026-04-30"))
     assert cash.totals.revenue == Decimal(27_000_001)  # B on 15/04 and C on 02/04

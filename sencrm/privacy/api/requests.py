@@ -79,11 +79,11 @@ class DataRequestSerializer(RecordSerializer):
         return attrs
 
 
-class ReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DataRequestReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(max_length=MAX_TEXT)
 
 
-class OutcomeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DataRequestOutcomeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     outcome = serializers.CharField(max_length=MAX_TEXT)
 
 
@@ -129,10 +129,12 @@ class DataRequestViewSet(RecordViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return self.answer(services.request_acknowledge(self.get_object(), actor=request.user))
 
-    @extend_schema(summary="Extend a request by 15 days (once), with the reason", request=ReasonSerializer)
+    @extend_schema(
+        summary="Extend a request by 15 days (once), with the reason", request=DataRequestReasonSerializer
+    )
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str | None = None) -> Response:
-        body = ReasonSerializer(data=request.data)
+        body = DataRequestReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = self.get_object()
         return self.answer(
@@ -142,21 +144,21 @@ class DataRequestViewSet(RecordViewSet):
     @extend_schema(
         summary="Complete a request",
         description="A withdrawal withdraws the person's consents; a deletion anonymises the person.",
-        request=OutcomeSerializer,
+        request=DataRequestOutcomeSerializer,
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        body = OutcomeSerializer(data=request.data)
+        body = DataRequestOutcomeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = self.get_object()
         return self.answer(
             services.request_complete(record, actor=request.user, outcome=body.validated_data["outcome"])
         )
 
-    @extend_schema(summary="Reject a request, with the reason", request=ReasonSerializer)
+    @extend_schema(summary="Reject a request, with the reason", request=DataRequestReasonSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        body = ReasonSerializer(data=request.data)
+        body = DataRequestReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = self.get_object()
         return self.answer(

@@ -34,6 +34,13 @@ from sencrm.privacy.models import OPEN_STATUSES, DataRequest, RequestKind
 PAGE_SIZE = 50
 
 
+def _get(request: HttpRequest, pk: int, action: str = Action.VIEW) -> DataRequest:
+    """The request `pk`: 403 for a role without the module, 404 outside the user's scope or missing."""
+    access.check_module(request.user, Module.PRIVACY, Action.VIEW)
+    obj: DataRequest = get_record(request, DataRequest.objects.select_related("contact", "lead"), pk, action)
+    return obj
+
+
 def _decorate(user: Any, rows: list[DataRequest]) -> None:
     """Days left to each deadline still running, and whether it has passed."""
     now = timezone.now()
@@ -137,13 +144,13 @@ def _detail(request: HttpRequest, obj: DataRequest, status: int = 200, **forms: 
 @login_required
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_record(request, DataRequest.objects.select_related("contact", "lead"), pk))
+    return _detail(request, _get(request, pk))
 
 
 @login_required
 @require_POST
 def request_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_record(request, DataRequest, pk, Action.EDIT)
+    obj = _get(request, pk, Action.EDIT)
     try:
         services.request_acknowledge(obj, actor=request.user)
     except ValidationError as exc:
@@ -155,7 +162,7 @@ def request_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reasoned(request: HttpRequest, pk: int, prefix: str, service: Any, done: str) -> HttpResponse:
-    obj = get_record(request, DataRequest, pk, Action.EDIT)
+    obj = _get(request, pk, Action.EDIT)
     form = ReasonForm(request.POST, prefix=prefix)
     status = 400
     if form.is_valid():
@@ -165,6 +172,8 @@ def _reasoned(request: HttpRequest, pk: int, prefix: str, service: Any, done: st
         if saved is not None:
             messages.success(request, done)
             return HttpResponseRedirect(obj.get_absolute_url())
+        for error in form.non_field_errors():  # "only once", "closed": the form may not be shown again
+            messages.error(request, str(error))
     return _detail(request, DataRequest.objects.get(pk=obj.pk), status=status, **{f"{prefix}_form": form})
 
 
@@ -186,7 +195,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete; for a deletion, GET shows what the anonymisation will change and asks to confirm."""
     from sencrm.privacy.anonymise import anonymise_preview
 
-    obj = get_record(request, DataRequest.objects.select_related("contact", "lead"), pk, Action.EDIT)
+    obj = _get(request, pk, Action.EDIT)
     deletion = obj.kind == RequestKind.DELETION
     form = OutcomeForm(request.POST or None, deletion=deletion)
     status = 200
@@ -216,7 +225,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
 def request_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     from sencrm.privacy import export
 
-    obj = get_record(request, DataRequest.objects.select_related("contact", "lead"), pk)
+    obj = _get(request, pk)
     if fmt == "pdf":
         return export.export_pdf_response(obj, user=request.user)
     return export.export_json_response(obj, user=request.user)

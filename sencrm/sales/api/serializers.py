@@ -238,7 +238,7 @@ class LeadSerializer(Described, RecordSerializer):
                 raise serializers.ValidationError(
                     _("The consent source is a text of at most 200 characters.")
                 )
-            cleaned[channel] = {"granted": answer["granted"], "source": source.strip()}
+            cleaned[channel] = {"granted": answer["granted"], "source": source.strip(), "via": "api"}
         return cleaned
 
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from sencrm.core import access
 from sencrm.core.models import Record
 from sencrm.core.modules import Action
+from sencrm.customers import ledger
 from sencrm.customers.choices import LifecycleStage
-from sencrm.customers.consents import consents_carried
-from sencrm.customers.models import Account, Contact
+from sencrm.customers.models import Account, ConsentSource, Contact
 from sencrm.customers.services import account_create, contact_create, contact_update
 from sencrm.events.services import record_update
 from sencrm.sales import campaigns
@@ -39,6 +39,12 @@ class Conversion:
     contact: Contact
     account: Account | None
     opportunity: Opportunity | None
+
+
+def _consents_copy(lead: Lead, contact: Contact, *, actor: Any) -> None:
+    """The lead's consent ledger goes to the contact, each row with its own date (source "conversion",
+    evidence "lead #id"); the contact's current answer per channel is then the latest of both."""
+    ledger.records_copy(lead, contact, via=ConsentSource.CONVERSION, evidence=f"lead #{lead.pk}", actor=actor)
 
 
 def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Account | None) -> Contact:
@@ -62,9 +68,9 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
             },
             phones=phones,
             emails=emails,
-            consents=consents_carried(lead),
             actor_label=f"lead#{lead.pk}",
         )
+        _consents_copy(lead, made, actor=actor)
         return campaigns.set_by_rule(made, by_rule, actor=actor, actor_label=f"lead#{lead.pk}")
     # Linking to a contact that exists: it gains what it lacks, and keeps what it has.
     access.check(actor, Action.EDIT, contact)
@@ -96,10 +102,9 @@ def _contact_for(lead: Lead, *, actor: Any, contact: Contact | None, account: Ac
         version=None,
         phones=[*known_phones, *phones],
         emails=[*known_emails, *emails],
-        # The contact's own answers stand; it gains the lead's for the channels it has none for.
-        consents=consents_carried(lead, contact),
         actor_label=f"lead#{lead.pk}",
     )
+    _consents_copy(lead, updated, actor=actor)
     return campaigns.set_by_rule(updated, by_rule, actor=actor, actor_label=f"lead#{lead.pk}")
 
 

@@ -98,7 +98,7 @@ def lead_create(
         actor_label=actor_label,
         related=lambda lead: {
             **write_children(lead, phone_rows, email_rows),
-            **consents_write(lead, consents),
+            **consents_write(lead, consents, actor=actor),
         },
         system=system,
     )
@@ -140,7 +140,7 @@ def lead_update(
         actor_label=actor_label,
         related=lambda current: {
             **write_children(current, phone_rows, email_rows),
-            **consents_write(current, consents),
+            **consents_write(current, consents, actor=actor),
         },
     )
 

@@ -49,11 +49,21 @@ def lead_capture(
     """Create the lead a visitor submitted (validated by the caller's form; raises ValidationError)."""
     now = timezone.now()
     channels = {"email": bool(emails), "phone": bool(phones)}
-    # The visitor's answer holds for the channels they gave us (recorded as rows by the lead service).
+    # The visitor's answer holds for the channels they gave us (recorded as rows by the lead service). The
+    # box must be ticked to submit (an unticked form is refused and records nothing, not a refusal); the
+    # ledger keeps the text the visitor saw and its version (a hash: the form keeps no edit history).
+    version = hashlib.sha256(consent_text.encode()).hexdigest()[:12]
+    evidence = f"web form #{form.pk} {form.name} (text {version}): {consent_text}"
     consents = {
-        channel: {"granted": consent, "at": now, "source": f"{form.name}: {consent_text}"[:200]}
+        channel: {
+            "granted": consent,
+            "at": now,
+            "source": f"{form.name}: {consent_text}"[:200],
+            "via": "web_form",
+            "evidence": evidence,
+        }
         for channel, present in channels.items()
-        if present
+        if present and consent
     }
     lead_data = {
         **data,

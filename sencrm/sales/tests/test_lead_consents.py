@@ -102,7 +102,7 @@ def test_conversion_copies_the_rows_with_their_date_and_source(org, make_lead):
     assert rows == {"email": (True, touched, "web form"), "sms": (False, touched, "Từ chối SMS")}
 
 
-def test_linking_a_contact_keeps_its_answers_and_adds_the_leads_others(org, make_lead, make_contact):
+def test_linking_a_contact_takes_the_latest_answers_and_adds_the_leads_others(org, make_lead, make_contact):
     contact = customer_services.contact_update(
         make_contact(),
         actor=org["sales1"],
@@ -118,7 +118,8 @@ def test_linking_a_contact_keeps_its_answers_and_adds_the_leads_others(org, make
     )
     services.lead_convert(lead, actor=org["sales1"], contact=contact)
     rows = {c.channel: (c.granted, c.source) for c in contact.consents.all()}
-    assert rows == {"sms": (True, "Phiếu showroom"), "zalo": (True, "Zalo")}
+    # The consent ledger: the current answer is the latest one given (the lead's refusal came later).
+    assert rows == {"sms": (False, "Lead: từ chối"), "zalo": (True, "Zalo")}
 
 
 def test_the_api_keeps_its_json_shape(client_as, org, make_lead):
