@@ -139,7 +139,7 @@ def test_pages_create_edit_cost_and_the_gate(org, client_as, make_campaign):
         reverse("marketing:campaign_create"),
         {"name": "X", "channel": "zalo", "start_date": "02/09/2026", "end_date": "01/09/2026"},
     )
-    assert bad.status_code == 400 and "cannot end before it starts" in bad.content.decode()
+    assert bad.status_code == 400 and "không thể kết thúc trước khi bắt đầu" in bad.content.decode()
     added = mine.post(
         reverse("marketing:campaign_cost_add", args=[campaign.pk]),
         {"date": "05/09/2026", "amount": "1.234.567"},

@@ -117,7 +117,7 @@ def test_import_endpoint_reports_rows(api, make_campaign):
     body = response.json()
     assert body["origin"] == "facebook" and body["rows"] == 1 and body["total"] == "100000"
     assert body["rejected"] == [
-        {"line": 3, "reason": "no campaign has this name or UTM campaign", "value": "nope"}
+        {"line": 3, "reason": "không có chiến dịch nào có tên hoặc chiến dịch UTM này", "value": "nope"}
     ]
     assert Campaign.objects.get(pk=campaign.pk).cost_total == 100000
     assert (

@@ -86,7 +86,7 @@ def test_facebook_export_in_utf16_imports_once_however_often_it_is_uploaded(clie
     rejected = response.context["result"].rejected
     assert [(r.line, r.value) for r in rejected] == [(5, "Chiến dịch không có"), (6, "-5"), (7, "31/02/2026")]
     html = response.content.decode()
-    assert "Chiến dịch không có" in html and "no campaign has this name" in html
+    assert "Chiến dịch không có" in html and "không có chiến dịch nào có tên" in html  # the reason
     event = Event.objects.get(type="campaign.cost_imported", subject_id=fb.pk)
     assert event.data["rows"] == 2 and event.data["total"] == "2234567"
     assert event.data["file"] == "Sen-Campaigns-Aug-1-2026-Aug-31-2026.csv"
@@ -118,7 +118,7 @@ def test_columns_can_be_named_and_bad_files_are_refused_clearly(client_as, campa
     client = client_as("marketing")
     own = "Hôm;Tên;Phí\r\n01/08/2026;fb-t8;1.000.000\r\n".encode("cp1258")  # Windows-1258
     refused = upload(client, "chi-phi.csv", own)
-    assert refused.status_code == 400 and "were not found" in refused.content.decode()
+    assert refused.status_code == 400 and "Không tìm thấy các cột ngày" in refused.content.decode()
     named = upload(client, "chi-phi.csv", own, date_column="hôm", campaign_column="TÊN", amount_column="Phí")
     assert named.status_code == 200
     assert Campaign.objects.get(pk=campaigns["fb"].pk).cost_total == Decimal(1_000_000)

@@ -246,7 +246,7 @@ def test_the_seeds_story_first_touch_is_the_first_message_not_the_day_of_the_pho
     assert lead.source.code == "facebook"
     assert lead.first_campaign == fanpage_campaign and lead.latest_campaign == fanpage_campaign
     assert lead.owner == org["admin"]  # who set the page up
-    assert lead.full_name.startswith("Facebook") and "625531" in lead.full_name
+    assert lead.full_name.startswith("Người dùng Facebook") and "625531" in lead.full_name
     assert "điều hòa 2 chiều" in lead.interest
     converted = Event.objects.get(type="conversation.converted")
     assert converted.customer_id == lead.pk

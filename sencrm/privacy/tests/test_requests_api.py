@@ -60,7 +60,7 @@ def test_register_read_and_handle_a_request(api, contact, django_assert_max_num_
     extended = marketing.post(f"{URL}{pk}/extend/", {"reason": "Hồ sơ lưu ở kho"}, format="json")
     assert extended.json()["status"] == "extended" and extended.json()["due_at"].startswith("2026-05-29")
     again = marketing.post(f"{URL}{pk}/extend/", {"reason": "Lần hai"}, format="json")
-    assert again.status_code == 400 and "only once" in again.content.decode()
+    assert again.status_code == 400 and "chỉ được gia hạn một lần" in again.content.decode()
     export = marketing.get(f"{URL}{pk}/export/")
     assert export.status_code == 200
     assert export.json()["person"]["contacts"][0]["fields"]["full_name"] == "Phạm Thị Hồng Nhung"
