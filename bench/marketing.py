@@ -188,8 +188,9 @@ def generate(*, contacts: int, payments: int, leads: int, campaigns: int) -> dic
             """,
             [payments, first_contact, count],
         )
-    # What billing.services.payment_create keeps through customers.services.customer_receipt_recorded
-    # (and migration customers 0009 back-fills): each customer's earliest receipt, the lower id on a tie.
+    # What the services keep with every receipt (billing.services.customer_first_receipts_refresh,
+    # called by sencrm/marketing/facts.py; migration customers 0009 back-fills it): each customer's
+    # earliest receipt, the lower id on a tie.
     with transaction.atomic():
         timings["first_receipts"] = _execute(
             """
@@ -205,6 +206,13 @@ def generate(*, contacts: int, payments: int, leads: int, campaigns: int) -> dic
     # Rewriting every contact leaves the table twice its size (autovacuum may be off): compact it, as a
     # live table kept by autovacuum would be, before ANALYZE.
     timings["vacuum"] = _execute("VACUUM FULL customers_contact")
+    # The attribution facts, as the services keep them (and `manage.py attribution_rebuild` rewrites them):
+    # one INSERT … SELECT over every receipt, then ANALYZE.
+    from sencrm.marketing.facts import rebuild
+
+    started = time.perf_counter()
+    rebuild()
+    timings["facts"] = time.perf_counter() - started
     started = time.perf_counter()
     analyze(
         ["marketing_campaign", "marketing_campaigncost", "customers_contact", "sales_lead", "billing_payment"]

@@ -7,6 +7,7 @@
     BENCH=http DATABASE_URL=… make bench          # the API through a real server (bench/workload.py)
     BENCH=commerce make bench                     # SIZE orders, quotes, a 200-line PDF (bench/commerce.py)
     BENCH=marketing DATABASE_URL=… make bench     # attribution, 1M contacts, 2M receipts (bench/marketing.py)
+    BENCH=segments DATABASE_URL=… make bench      # segment counts over 1M contacts (bench/segments.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -243,6 +244,14 @@ def run_marketing_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "marketing.py")], check=True)  # noqa: S603
 
 
+def run_segments_benchmark() -> None:
+    """BENCH=segments: segment counts over 1,000,000 contacts with their orders, consent and activities
+    (bench/segments.py), own PostgreSQL database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "segments.py")], check=True)  # noqa: S603
+
+
 def run_http_benchmark() -> None:
     """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
     import subprocess
@@ -271,11 +280,15 @@ def main() -> None:
     if only == "marketing":  # bench/marketing.py: its own PostgreSQL database, generated in SQL
         run_marketing_benchmark()
         return
+    if only == "segments":  # bench/segments.py: its own PostgreSQL database, generated in SQL
+        run_segments_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
         raise SystemExit(
-            f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing or marketing."
+            f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing "
+            "or segments."
         )
     selected = BENCHMARKS if only == "all" else (only,)
 

@@ -71,6 +71,15 @@ def activity_create(
 
 
 @transaction.atomic
+def activity_create_by_rule(*, owner: Any, data: dict[str, Any], actor_label: str) -> Activity:
+    """An activity the CRM creates by one of its rules (a care occasion's task): no user acts, so the
+    gate is not asked; `actor_label` names the rule, `owner` gets it."""
+    return record_create(
+        Activity, actor=None, data=_prepare(data), owner=owner, actor_label=actor_label, system=True
+    )
+
+
+@transaction.atomic
 def activity_update(
     activity: Activity,
     *,

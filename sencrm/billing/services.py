@@ -39,7 +39,7 @@ from sencrm.core import access
 from sencrm.core.modules import Action, Module
 from sencrm.core.numbering import next_number
 from sencrm.core.text import clean_text, fold
-from sencrm.customers.services import customer_receipt_recorded
+from sencrm.customers.models import Account, Contact
 from sencrm.events.services import event_emit, record_create, record_delete, record_update
 
 ZERO = Decimal(0)
@@ -638,12 +638,6 @@ def payment_create(
         raise ValidationError({"allocations": [_("Only a receipt is allocated to invoices.")]})
     _allocate(payment, wanted, actor=actor, available=payment.amount)
     if payment.kind == PaymentKind.RECEIPT:
-        customer_receipt_recorded(
-            receipt_id=payment.pk,
-            paid_at=payment.paid_at,
-            contact_id=payment.contact_id,
-            account_id=payment.account_id,
-        )
         event_emit(
             type="payment.received",
             subject=payment,
@@ -945,3 +939,23 @@ def return_create(
                 Return.all_objects.filter(pk=returned.pk).update(refund=refund)
                 returned.refund = refund
     return returned
+
+
+def customer_first_receipts_refresh(contact_ids: set[int], account_ids: set[int]) -> None:
+    """Each of these customers' first receipt: its earliest live receipt (the lower id on a tie), or none.
+    A derived field, like the search key: no event of its own (the receipt's event tells the story).
+    Called in the transaction of every receipt written (created, moved by a merge, trashed, restored) by
+    the spine's `records_written` receiver in sencrm/marketing/facts.py, which then rewrites the
+    attribution facts that read it."""
+    for model, column, ids in ((Contact, "contact_id", contact_ids), (Account, "account_id", account_ids)):
+        for pk in sorted(ids):
+            first = (
+                Payment.objects.filter(kind=PaymentKind.RECEIPT, **{column: pk})
+                .order_by("paid_at", "pk")
+                .values_list("pk", "paid_at")
+                .first()
+            )
+            first_id, first_at = first if first else (None, None)
+            model.all_objects.filter(pk=pk).exclude(
+                first_receipt_id=first_id, first_receipt_at=first_at
+            ).update(first_receipt_id=first_id, first_receipt_at=first_at)

@@ -41,6 +41,8 @@ NAV: list[NavItem] = [
     NavItem(_("Products"), "catalog:product_list", "box-seam", Module.CATALOG),
     NavItem(_("Conversations"), "marketing:conversation_list", "chat-dots", Module.LEADS),
     NavItem(_("Campaigns"), "marketing:campaign_list", "megaphone", Module.MARKETING),
+    NavItem(_("Segments"), "marketing:segment_list", "funnel", Module.MARKETING),
+    NavItem(_("Care occasions"), "marketing:occasion_list", "gift", Module.MARKETING),
     NavItem(_("Marketing results"), "marketing:attribution", "graph-up-arrow", Module.REPORTS),
     NavItem(_("Personal data requests"), "privacy:request_list", "shield-lock", Module.PRIVACY),
     NavItem(_("Customer care"), "support:ticket_list", "headset", Module.SUPPORT),

@@ -59,6 +59,38 @@ PROVINCES = [
 ]  # fmt: skip
 
 
+class Region(models.TextChoices):
+    """The three regions (miền) that reports and segments group provinces by."""
+
+    NORTH = "north", _("North (Bắc)")
+    CENTRAL = "central", _("Central (Trung)")
+    SOUTH = "south", _("South (Nam)")
+
+
+# Each of the 34 provinces' region: the North down to Ninh Bình; the Centre from Thanh Hóa to Lâm Đồng,
+# the Central Highlands included; the South from Đồng Nai and Tây Ninh to Cà Mau.
+PROVINCE_REGIONS: dict[str, str] = {
+    **dict.fromkeys(
+        ("ha-noi", "hai-phong", "cao-bang", "dien-bien", "lai-chau", "lang-son", "quang-ninh", "son-la",
+         "tuyen-quang", "lao-cai", "thai-nguyen", "phu-tho", "bac-ninh", "hung-yen", "ninh-binh"),
+        Region.NORTH,
+    ),
+    **dict.fromkeys(
+        ("thanh-hoa", "nghe-an", "ha-tinh", "quang-tri", "hue", "da-nang", "quang-ngai", "gia-lai",
+         "khanh-hoa", "lam-dong", "dak-lak"),
+        Region.CENTRAL,
+    ),
+    **dict.fromkeys(
+        ("ho-chi-minh", "can-tho", "dong-nai", "tay-ninh", "vinh-long", "dong-thap", "ca-mau", "an-giang"),
+        Region.SOUTH,
+    ),
+}  # fmt: skip
+
+
+def provinces_of_region(region: str) -> list[str]:
+    return [code for code, of in PROVINCE_REGIONS.items() if of == region]
+
+
 def sync_reference_data(province_model: type[models.Model], source_model: type[models.Model]) -> None:
     """Create the provinces and default source channels that are missing (used by a migration too)."""
     for position, (code, name) in enumerate(PROVINCES):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -58,7 +59,18 @@ class CustomerFilter(ScopedFilterSet):
     )
 
 
+# Marketing's segments as a filter on contacts (?segment=): customers cannot import marketing, which
+# registers these at start-up (sencrm/marketing/registry.py). choices(user) → [(id, name)] of the segments
+# the user may see; narrow(user, contacts, id) → the contacts of that segment the user may see.
+SEGMENT_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def register_segment_filter(*, choices: Callable[..., Any], narrow: Callable[..., Any]) -> None:
+    SEGMENT_HOOKS.update(choices=choices, narrow=narrow)
+
+
 class ContactFilter(CustomerFilter):
+    segment = django_filters.ChoiceFilter(label=_("Segment"), method="filter_segment", empty_label=_("All"))
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=_("All"))
     created_after = DateFilter(
         field_name="created_at",
@@ -74,6 +86,18 @@ class ContactFilter(CustomerFilter):
         label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("All")
     )
     account = django_filters.ModelChoiceFilter(label=_("Account"), queryset=Account.objects.all())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        choices = SEGMENT_HOOKS.get("choices")
+        self.filters["segment"].extra["choices"] = choices(user) if choices and user is not None else []
+
+    def filter_segment(self, queryset: Any, name: str, value: Any) -> Any:
+        narrow = SEGMENT_HOOKS.get("narrow")
+        if not value or narrow is None:
+            return queryset
+        return narrow(self.request.user, queryset, value)
 
     class Meta:
         model = Contact

@@ -84,6 +84,38 @@ def merge_preview(survivor: Contact, loser: Contact) -> dict[str, Any]:
     }
 
 
+def _relations() -> list[Any]:
+    """Every relation pointing at a contact, those without a reverse accessor (related_name="+": the
+    quotes, orders, contracts, invoices, payments, campaign members, conversations…) included; not the
+    loser's own child rows (handed over by `contact_update`), its tags (the same) nor `merged_into`
+    (contacts merged into the loser earlier keep pointing at it, and it at the survivor)."""
+    out = []
+    for rel in Contact._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.is_relation):
+            continue
+        model: Any = rel.related_model
+        if model in CHILD_ROWS or model is Contact or model is Contact.tags.through:
+            continue
+        out.append(rel)
+    return out
+
+
+def _drop_duplicates(model: Any, name: str, rows: Any, survivor: Contact) -> None:
+    """Rows of the loser that would repeat one of the survivor's under a unique constraint (the same
+    campaign's audience twice): deleted, the survivor's row stands for both."""
+    for constraint in model._meta.constraints:
+        fields = list(getattr(constraint, "fields", ()))
+        if name not in fields or getattr(constraint, "condition", None) is not None:
+            continue
+        others = [f for f in fields if f != name]
+        if not others:
+            continue
+        kept = set(model._base_manager.filter(**{name: survivor}).values_list(*others))
+        for pk, *values in rows.values_list("pk", *others):
+            if tuple(values) in kept:
+                model._base_manager.filter(pk=pk).delete()
+
+
 def _repoint_related(survivor: Contact, loser: Contact, *, actor: Any) -> dict[str, Any]:
     """Every other row that points at the loser points at the survivor: {model label: {count, ids}}.
 
@@ -94,12 +126,10 @@ def _repoint_related(survivor: Contact, loser: Contact, *, actor: Any) -> dict[s
     `contact.merged` event."""
     moved: dict[str, Any] = {}
     label = f"system:merge#{loser.pk}"
-    for rel in Contact._meta.related_objects:
+    for rel in _relations():
         model: Any = rel.related_model
-        if model in CHILD_ROWS:
-            continue
         if rel.many_to_many:
-            through: Any = rel.through  # type: ignore[attr-defined]
+            through: Any = rel.through
             fks = [f for f in through._meta.fields if f.is_relation]
             mine = next(f for f in fks if f.related_model is Contact)
             other = next(f for f in fks if f is not mine)
@@ -124,6 +154,7 @@ def _repoint_related(survivor: Contact, loser: Contact, *, actor: Any) -> dict[s
                 ids.append(row.pk)
         else:
             rows = model._base_manager.filter(**{rel.field.name: loser})
+            _drop_duplicates(model, rel.field.name, rows, survivor)
             ids = list(rows.values_list("pk", flat=True))
             rows.update(**{rel.field.name: survivor})
         if ids:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -301,21 +300,3 @@ def tags_ensure(names: list[str]) -> dict[str, int]:
         tag = tag or Tag.objects.create(name=clean_text(name)[:50])
         result[name] = tag.pk
     return result
-
-
-def customer_receipt_recorded(
-    *, receipt_id: int, paid_at: Any, contact_id: int | None, account_id: int | None
-) -> None:
-    """Billing recorded a receipt for this contact and/or account: it becomes their first receipt when
-    they had none or only later ones (a receipt entered late with an earlier date). One conditional
-    UPDATE each, in the caller's transaction, so two receipts at once leave the earliest. A derived
-    field, like the search key: no event of its own (the receipt's event tells the story)."""
-    earlier = Q(first_receipt_at__isnull=True) | Q(first_receipt_at__gt=paid_at)
-    if contact_id is not None:
-        Contact.all_objects.filter(earlier, pk=contact_id).update(
-            first_receipt_id=receipt_id, first_receipt_at=paid_at
-        )
-    if account_id is not None:
-        Account.all_objects.filter(earlier, pk=account_id).update(
-            first_receipt_id=receipt_id, first_receipt_at=paid_at
-        )

@@ -119,7 +119,111 @@ def load_marketing(users: dict[str, Any], *, seed: int = 2051) -> int:
     _inbound_channels(users["admin"], campaigns)
     _conversations(users, campaigns, today, rng)
     _data_requests(users)
+    _past_purchases(users, today, rng)
+    _segments(marketer)
+    _occasions(marketer)
     return len(campaigns)
+
+
+def _occasions(marketer: Any) -> None:
+    """The care calendar of the demo business: birthdays, 8/3, 20/10, 20/11, Tết, after a purchase and a
+    contract's anniversary (the worker gives the tasks each morning)."""
+    from sencrm.marketing.models import Segment
+    from sencrm.marketing.occasions import occasion_create
+
+    companies = Segment.objects.filter(name="Khách doanh nghiệp Hà Nội").first()
+    wanted: list[dict[str, Any]] = [
+        {"name": "Sinh nhật khách hàng", "kind": "birthday", "days_before": 1,
+         "task_subject": "Gọi chúc mừng sinh nhật, tặng voucher vệ sinh máy"},
+        {"name": "Quốc tế Phụ nữ 8/3", "kind": "date", "day": 8, "month": 3, "days_before": 2,
+         "task_subject": "Gửi lời chúc 8/3"},
+        {"name": "Phụ nữ Việt Nam 20/10", "kind": "date", "day": 20, "month": 10, "days_before": 2,
+         "task_subject": "Gửi lời chúc 20/10"},
+        {"name": "Nhà giáo Việt Nam 20/11", "kind": "date", "day": 20, "month": 11, "days_before": 1,
+         "task_subject": "Gửi lời chúc 20/11"},
+        {"name": "Chúc Tết khách doanh nghiệp", "kind": "tet", "days_before": 7, "segment": companies,
+         "task_subject": "Gửi quà Tết và thiệp chúc"},
+        {"name": "Hỏi thăm sau khi lắp đặt", "kind": "purchase", "days_after": 3,
+         "task_subject": "Gọi hỏi thăm máy chạy có tốt không"},
+        {"name": "Kỷ niệm ngày ký hợp đồng", "kind": "contract", "days_before": 0,
+         "task_subject": "Gọi cảm ơn, hỏi nhu cầu gia hạn"},
+    ]  # fmt: skip
+    for data in wanted:
+        occasion_create(actor=marketer, data=data)
+
+
+def _past_purchases(users: dict[str, Any], today: dt.date, rng: random.Random) -> None:
+    """Air conditioners sold 7–16 months ago (before this year's deals), a third of them cleaned since:
+    what the "bought an air conditioner more than 6 months ago and no maintenance since" segment finds."""
+    from sencrm.catalog.models import Product
+    from sencrm.commerce import services as commerce
+    from sencrm.customers.models import Contact
+
+    products = {p.code: p for p in Product.objects.filter(code__in=["DK-FTKB25", "PA-CU12", "BD-LE"])}
+    if len(products) < 3:
+        return
+    sellers = {users[name].pk: users[name] for name in ("sales1", "sales2", "manager")}
+    buyers = list(
+        Contact.objects.filter(
+            owner_id__in=sellers, lifecycle_stage="customer", account__isnull=True
+        ).order_by("pk")[:40]
+    )
+    for n, contact in enumerate(buyers):
+        owner = sellers[contact.owner_id]
+        bought = today - dt.timedelta(days=rng.randint(200, 480))
+        unit = products["DK-FTKB25" if n % 2 else "PA-CU12"]
+        _delivered(commerce, owner, contact, bought, [{"product": unit, "quantity": 1}])
+        if n % 3 == 0:  # cleaned within the last six months: not in the segment
+            cleaned = today - dt.timedelta(days=rng.randint(10, 150))
+            _delivered(commerce, owner, contact, cleaned, [{"product": products["BD-LE"], "quantity": 1}])
+
+
+def _delivered(commerce: Any, owner: Any, contact: Any, day: dt.date, lines: list[dict[str, Any]]) -> None:
+    order = commerce.order_create(actor=owner, data={"contact": contact, "issue_date": day}, lines=lines)
+    confirmed = commerce.order_confirm(order, actor=owner)
+    commerce.order_record_delivery(
+        confirmed,
+        actor=owner,
+        delivered_on=day,
+        quantities={line.pk: line.quantity for line in confirmed.lines.all()},
+    )
+
+
+def _segments(marketer: Any) -> None:
+    """The segments a marketer of the demo business keeps (issue 16)."""
+    from sencrm.catalog.models import Category
+    from sencrm.customers.models import Province
+    from sencrm.marketing.segments import segment_create
+
+    cooling = Category.objects.filter(name="Điều hòa", parent=None).values_list("pk", flat=True).first()
+    upkeep = (
+        Category.objects.filter(name="Bảo trì", parent__name="Dịch vụ").values_list("pk", flat=True).first()
+    )
+    hanoi = Province.objects.get(code="ha-noi").pk
+
+    def rule(field: str, op: str, value: Any = None) -> dict[str, Any]:
+        return {"field": field, "op": op, "value": value}
+
+    wanted: list[tuple[str, str, str, list[dict[str, Any]]]] = [
+        ("Khách mua điều hòa > 6 tháng chưa bảo dưỡng", "dynamic",
+         "Mua điều hòa hơn 180 ngày trước và chưa mua dịch vụ bảo trì trong 180 ngày qua: gọi mời vệ sinh.",
+         [rule("purchase", "bought", {"category": [cooling], "more_than_days_ago": 180}),
+          rule("purchase", "not_bought", {"category": [upkeep], "within_days": 180})]),
+        ("Khách doanh nghiệp Hà Nội", "dynamic", "Liên hệ của các công ty đặt tại Hà Nội.",
+         [rule("account.name", "is_not_empty"), rule("account.province", "in", [hanoi])]),
+        ("Sinh nhật tháng này", "dynamic", "Gửi lời chúc và ưu đãi sinh nhật.",
+         [rule("birthday", "this_month")]),
+        ("Khách hàng miền Nam (chốt đầu tháng)", "frozen", "Danh sách chốt cho chiến dịch Zalo tháng này.",
+         [rule("region", "in", ["south"]), rule("lifecycle_stage", "in", ["customer"])]),
+    ]  # fmt: skip
+    for name, kind, description, rules in wanted:
+        if None in (cooling, upkeep) and "điều hòa" in name:
+            continue  # a catalogue without those categories: skip the segment, not the demo
+        segment_create(
+            actor=marketer,
+            data={"name": name, "kind": kind, "description": description,
+                  "rules": {"match": "all", "rules": rules}},
+        )  # fmt: skip
 
 
 def _data_requests(users: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sencrm.core import access
@@ -27,6 +28,17 @@ from sencrm.events.models import Event
 
 R = TypeVar("R", bound=Record)
 Related = Callable[[R], dict[str, list[Any]]]
+
+# Sent inside the writing transaction after every write through these functions, single or bulk:
+# sender = the model, ids = the records written, fields = the names of the fields changed (None: the
+# records were created, trashed or restored). For what must follow a record in the same transaction
+# without each writer knowing about it (the attribution facts: sencrm/marketing/facts.py).
+records_written = Signal()
+
+
+def _written(model: type[models.Model], ids: list[int], fields: set[str] | None = None) -> None:
+    if ids:
+        records_written.send(sender=model, ids=ids, fields=fields)
 
 
 def _enqueue_dispatch() -> None:
@@ -116,6 +128,7 @@ def record_create(
         actor_label=actor_label,
         data={"record": record},
     )
+    _written(model, [obj.pk])
     return obj
 
 
@@ -206,6 +219,7 @@ def record_update(
         actor_label=actor_label,
         data={"changes": changed, "labels": fk_labels(current, changed), **(extra_data or {})},
     )
+    _written(type(current), [current.pk], set(changed))
     return current
 
 
@@ -229,6 +243,7 @@ def record_delete(obj: R, *, actor: Any, version: int | None = None, actor_label
         actor_label=actor_label,
         data={"record": snapshot(current)},
     )
+    _written(type(current), [current.pk])
     return current
 
 
@@ -243,6 +258,7 @@ def record_restore(obj: R, *, actor: Any) -> R:
     current.version += 1
     current.save(update_fields=["deleted_at", "deleted_by", "version"])
     event_emit(type=f"{type(current).event_type_prefix()}.restored", subject=current, actor=actor)
+    _written(type(current), [current.pk])
     return current
 
 
@@ -310,6 +326,7 @@ def record_bulk_create(
     result = bulk.write_prepared(prepared)
     if result.events:
         _wake_consumers_after_commit()
+    _written(model, [pk for _ref, pk in result.created])
     return result
 
 
@@ -333,6 +350,8 @@ def record_bulk_update(
     )
     if result.events:
         _wake_consumers_after_commit()
+    fields = {name for change in changes for name in change.values}
+    _written(model, [pk for _ref, pk in result.updated], {name.removesuffix("_id") for name in fields})
     return result
 
 
@@ -355,6 +374,7 @@ def record_bulk_delete(
     )  # fmt: skip
     if result.events:
         _wake_consumers_after_commit()
+    _written(model, list(result.deleted))
     return result
 
 

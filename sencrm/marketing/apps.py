@@ -8,6 +8,6 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from sencrm.marketing import registry
+        from sencrm.marketing import facts, registry  # noqa: F401  (facts: its signal receiver)
 
         registry.register()

@@ -41,10 +41,11 @@ Definitions (docs/decisions.md copies them):
 - **Scope**: the viewer's scope of the reports module (sencrm/core/access.py): "all" sees everything;
   "team"/"own" see the receipts, leads and campaign costs that the owner/team rules of those records put
   in that scope (a manager's figures are their teams'). No reports right: PermissionDenied.
-- **In SQL**: every figure is a grouped query (six per report, whatever the number of rows; revenue and
-  new customers share one); Python only merges the grouped rows (months × campaigns), splits them by model
-  and divides. (`SET LOCAL jit = off` and a larger work_mem were measured on the benchmark and gained
-  nothing reliable: docs/benchmarks.md, "Marketing attribution".)
+- **In SQL**: every figure is a grouped query (five per report, whatever the number of rows); revenue,
+  new customers and the lag read the attribution facts (marketing.ReceiptFact: one row per live receipt
+  with its customer's touch data, kept by sencrm/marketing/facts.py), so no query joins the receipts to
+  the customers; Python only merges the grouped rows (months × campaigns), splits them by model and
+  divides. The drill-down (attribution_drilldown.py) lists the receipts themselves (`receipts`).
 """
 
 from __future__ import annotations
@@ -61,16 +62,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Case, Count, DateTimeField, DurationField, F, Q, Sum, When
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models import Case, Count, DateTimeField, F, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sencrm.billing.models import Payment, PaymentKind
 from sencrm.core import access
 from sencrm.core.modules import Action, Module, Scope
-from sencrm.customers.models import Account, Contact
-from sencrm.marketing.models import Campaign, CampaignCost
+from sencrm.marketing.models import Campaign, CampaignCost, ReceiptFact
 from sencrm.sales.models import Lead
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -248,34 +248,6 @@ def first_receipt_q() -> Q:
     return Q(first_id=F("pk"))
 
 
-def new_customers(user: Any, params: Params, level: str | None = None) -> list[models.QuerySet[Any]]:
-    """The new customers of the report (the contacts, then the accounts, whose first receipt first_receipt_q
-    counts in it), read from the customer tables: their first receipt's time is on the row. Each is
-    annotated `paid` (that time) and `lag_from` (first touch, else creation). Outside the "all" scope the
-    first receipt must be one of the viewer's receipts (a semi-join on the receipts of the scope)."""
-    level = level or report_level(user)
-    start, end = params.bounds()
-    out: list[models.QuerySet[Any]] = []
-    customer_model: Any
-    for customer_model, only in ((Contact, Q()), (Account, Q(first_receipt__contact__isnull=True))):
-        # all_objects: a trashed customer's receipts still count (receipts() joins them whatever
-        # their state), so the customers they make new count too.
-        qs = customer_model.all_objects.filter(only, first_receipt__isnull=False).annotate(
-            paid=F("first_receipt_at"),
-            lag_from=Coalesce("first_touch_at", "created_at", output_field=DateTimeField()),
-            touch=_touch(F("created_at"), F("first_touch_at"), lead_month_rule()),
-        )
-        axis = "paid" if params.view == "cash" else "touch"
-        qs = qs.filter(**{f"{axis}__gte": start, f"{axis}__lt": end})
-        if level != Scope.ALL:
-            scoped = _in_scope(Payment.objects.filter(kind=PaymentKind.RECEIPT), user, level)
-            if params.view == "cash":
-                scoped = scoped.filter(paid_at__gte=start, paid_at__lt=end)
-            qs = qs.filter(first_receipt_id__in=scoped.values("pk"))
-        out.append(qs.order_by())
-    return out
-
-
 def _in_period(qs: models.QuerySet[Any], params: Params, date_field: str, touch_field: str) -> Any:
     start, end = params.bounds()
     name = date_field if params.view == "cash" else touch_field
@@ -297,6 +269,30 @@ def leads(user: Any, level: str | None = None) -> models.QuerySet[Lead]:
         .order_by()
     )
     return qs
+
+
+def facts(user: Any, level: str | None = None) -> models.QuerySet[ReceiptFact]:
+    """The attribution facts (one per live receipt, with its customer's touch data: facts.py) in the
+    viewer's scope, annotated `fc`, `lc`, `src` like `receipts`."""
+    level = level or report_level(user)
+    qs: models.QuerySet[ReceiptFact] = ReceiptFact.objects.all()
+    if level != Scope.ALL:
+        qs = qs.filter(access.owner_team_q(user, level))
+    return qs.annotate(fc=F("first_campaign_id"), lc=F("latest_campaign_id"), src=F("source")).order_by()
+
+
+def facts_in_period(qs: models.QuerySet[ReceiptFact], params: Params) -> models.QuerySet[ReceiptFact]:
+    """The facts whose date on the view's axis is in the period, annotated `month` (its first day): the
+    payment in the cash view; in the lead view the first touch (else creation), or the creation by the
+    setting. Months are columns of the facts (Vietnam time), not computed per row."""
+    start, end = params.bounds()
+    if params.view == "cash":
+        axis, month = "paid_at", "paid_month"
+    elif lead_month_rule() == "created":
+        axis, month = "customer_created_at", "created_month"
+    else:
+        axis, month = "touch_at", "touch_month"
+    return qs.filter(**{f"{axis}__gte": start, f"{axis}__lt": end}).annotate(month=F(month))
 
 
 def costs(user: Any, level: str | None = None) -> models.QuerySet[CampaignCost]:
@@ -410,13 +406,13 @@ def report(user: Any, params: Params) -> Report:
             pending.append((month, campaign, values.get("src") or NO_CHANNEL, metric, part))
 
     pending: list[tuple[str, int | None, str, str, Decimal]] = []
-    paid = _in_period(receipts(user, level), params, "paid_at", "touch")
-    # Revenue and new customers in one pass over the period's receipts.
+    paid = facts_in_period(facts(user, level), params)
+    # Revenue and new customers in one pass over the period's facts (no join: facts.py).
     grouped_paid = paid.values("month", "src", *keys).annotate(
-        total=Sum("amount"), n=Count("id", filter=first_receipt_q())
+        total=Sum("amount"), n=Count("pk", filter=Q(is_first=True))
     )
     for values in grouped_paid:
-        credit(values, "revenue", values["total"] or ZERO, True)
+        credit(values, "revenue", Decimal(values["total"] or 0), True)
         if values["n"]:
             credit(values, "customers", Decimal(values["n"]), False)
     lead_rows = _in_period(leads(user, level), params, "created_at", "touch")
@@ -432,7 +428,11 @@ def report(user: Any, params: Params) -> Report:
     )
     for values in spent:
         pending.append((_month(values["month"]), values["campaign_id"], "", "cost", values["total"] or ZERO))
-    lag = lag_days(new_customers(user, params, level))
+    firsts = facts_in_period(facts(user, level), params).filter(is_first=True)
+    histogram: dict[int, int] = defaultdict(int)
+    for values in firsts.values("lag_days").annotate(n=Count("pk")):
+        histogram[max(values["lag_days"] or 0, 0)] += values["n"]  # a touch after the payment: 0 days
+    lag = lag_summary(histogram)
 
     ids = {campaign for _m, campaign, _s, _k, _v in pending if campaign is not None}
     names: dict[int, str] = {}
@@ -451,22 +451,6 @@ def report(user: Any, params: Params) -> Report:
         for metric in ("leads", "customers", "revenue", "cost"):
             setattr(totals, metric, getattr(totals, metric) + getattr(row, metric))
     return Report(params=params, rows=rows, lag=lag, totals=totals)
-
-
-def lag_days(customers: Iterable[models.QuerySet[Any]]) -> dict[str, Any]:
-    """The conversion lag of these new customers (annotated `paid` and `lag_from`, as new_customers
-    gives them): {median, mean, count, buckets}, from a grouped query per queryset (a histogram by whole
-    days)."""
-    days = models.ExpressionWrapper(
-        TruncDate("paid", tzinfo=TZ) - TruncDate("lag_from", tzinfo=TZ), output_field=DurationField()
-    )
-    histogram: dict[int, int] = defaultdict(int)
-    for customers_qs in customers:
-        for values in customers_qs.annotate(lag=days).values("lag").annotate(n=Count("id")):
-            lag = values["lag"]
-            number = lag.days if isinstance(lag, dt.timedelta) else int(lag or 0)
-            histogram[max(number, 0)] += values["n"]
-    return lag_summary(histogram)
 
 
 def lag_summary(histogram: Mapping[int, int]) -> dict[str, Any]:

@@ -59,6 +59,12 @@ class CostForm(forms.Form):
     )
 
 
+class CostAmountForm(forms.Form):
+    """A cost's corrected amount (the costs page, one row)."""
+
+    amount = AmountField(label=_("Amount"))
+
+
 class CostImportForm(forms.Form):
     file = forms.FileField(
         label=_("Export file"),

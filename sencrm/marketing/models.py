@@ -339,3 +339,160 @@ class ConversationMessage(models.Model):
 
     def __str__(self) -> str:
         return self.platform_message_id
+
+
+class ReceiptFact(models.Model):
+    """One receipt as attribution reads it: the payment's own columns next to its customer's touch data
+    (first/latest campaign, source, first touch, creation, whether it is the customer's first receipt),
+    so that the report groups one narrow table instead of joining 2,000,000 receipts to 1,000,000
+    customers. Derived, never edited: sencrm/marketing/facts.py keeps it in the writing transaction of
+    every receipt and of every change to a customer's touch data, and `manage.py attribution_rebuild`
+    rebuilds it (docs/decisions.md, "Attribution facts")."""
+
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # The receipt's owner and team, for the reports scope (access.owner_team_q reads these names).
+    owner_id = models.IntegerField(null=True)
+    team_id = models.IntegerField(null=True)
+    paid_at = models.DateTimeField()
+    amount = models.BigIntegerField()  # whole đồng (a receipt's amount has at most 18 digits)
+    first_campaign_id = models.IntegerField(null=True)
+    latest_campaign_id = models.IntegerField(null=True)
+    source = models.CharField(max_length=40, default="", blank=True)
+    # The customer's first touch, else its creation: the lead view's date and where the lag starts.
+    touch_at = models.DateTimeField(null=True)
+    customer_created_at = models.DateTimeField(null=True)
+    is_first = models.BooleanField(default=False)
+    # The first day of the month (Vietnam time) of paid_at, touch_at and customer_created_at, and the days
+    # from touch to payment: what the report groups by, computed once here rather than per row per report.
+    paid_month = models.DateField()
+    touch_month = models.DateField(null=True)
+    created_month = models.DateField(null=True)
+    lag_days = models.IntegerField(null=True)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["paid_at"], name="marketing_fact_paid_idx"),
+            models.Index(fields=["touch_at"], name="marketing_fact_touch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"receipt #{self.pk}"
+
+
+class SegmentKind(models.TextChoices):
+    DYNAMIC = "dynamic", _("Dynamic (re-evaluated when used)")
+    FROZEN = "frozen", _("Frozen (a snapshot of its members)")
+
+
+class Segment(Record):
+    """An audience segment (tệp đối tượng): contacts chosen by rules (sencrm/marketing/segment_rules.py).
+
+    A dynamic segment is its rules, evaluated whenever it is used; a frozen one keeps the members its rules
+    gave when it was frozen (SegmentMember), whatever changes later. Either way a reader sees only the
+    contacts their role lets them see."""
+
+    access_module: ClassVar[str] = Module.MARKETING
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=SegmentKind.choices, default=SegmentKind.DYNAMIC)
+    rules = models.JSONField(_("rules"), default=dict)
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True, editable=False)
+    frozen_count = models.PositiveIntegerField(_("members when frozen"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        indexes = [models.Index(fields=["name", "id"], name="marketing_segment_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:segment_detail", args=[self.pk])
+
+
+class SegmentMember(models.Model):
+    """A contact in a frozen segment's snapshot."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="snapshot")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "contact"], name="marketing_segment_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.contact_id}"
+
+
+class OccasionKind(models.TextChoices):
+    BIRTHDAY = "birthday", _("Birthday")
+    DATE = "date", _("A date every year (8/3, 20/10, 20/11…)")
+    TET = "tet", _("Tết (lunar new year)")
+    PURCHASE = "purchase", _("Days after a purchase")
+    CONTRACT = "contract", _("Contract anniversary")
+
+
+class CareOccasion(Record):
+    """A care campaign on a date that matters (chăm sóc theo dịp): on the day, or `days_before` it, the
+    worker gives each person concerned a task for their owner — once per person, occasion and year
+    (sencrm/marketing/occasions.py)."""
+
+    access_module: ClassVar[str] = Module.MARKETING
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("occasion"), max_length=10, choices=OccasionKind.choices)
+    day = models.PositiveSmallIntegerField(_("day"), null=True, blank=True)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    days_before = models.PositiveSmallIntegerField(_("days before"), default=0)
+    days_after = models.PositiveSmallIntegerField(
+        _("days after the purchase"), null=True, blank=True, help_text=_("For “days after a purchase”.")
+    )
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segment"),
+        help_text=_("Only the people of this segment (else every contact the owner may see)."),
+    )
+    task_subject = models.CharField(
+        _("task"),
+        max_length=200,
+        help_text=_("What the owner is asked to do, e.g. “Gọi chúc mừng sinh nhật”."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("care occasion")
+        verbose_name_plural = _("care occasions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:occasion_list")
+
+
+class OccasionTouch(models.Model):
+    """A person already given this occasion's task this year (what makes the worker idempotent)."""
+
+    occasion = models.ForeignKey(CareOccasion, on_delete=models.CASCADE, related_name="touches")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    activity_id = models.IntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["occasion", "contact", "year"], name="marketing_occasion_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occasion_id}: {self.contact_id} ({self.year})"

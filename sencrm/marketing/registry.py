@@ -18,11 +18,12 @@ TYPE_LABELS = {
     "campaign.cost_added": gettext_lazy("Campaign cost added"),
     "campaign.cost_changed": gettext_lazy("Campaign cost changed"),
     "campaign.cost_deleted": gettext_lazy("Campaign cost deleted"),
+    "segment.frozen": gettext_lazy("Segment snapshot taken"),
 }
 
 
 def register() -> None:
-    from sencrm.marketing import dashboard  # noqa: F401  (the marketing home page)
+    from sencrm.marketing import dashboard, occasions  # noqa: F401  (the home page; the daily care job)
 
     register_type_labels(TYPE_LABELS)
     # Leads find their campaign from their UTM codes (sales cannot import marketing: it asks this hook).
@@ -30,3 +31,8 @@ def register() -> None:
     from sencrm.sales import campaigns
 
     campaigns.register(campaign_for_utm)
+    # Contacts lists and the contacts API filter by segment (?segment=) through this hook.
+    from sencrm.customers.filters import register_segment_filter
+    from sencrm.marketing.segments import filter_contacts, segment_choices
+
+    register_segment_filter(choices=segment_choices, narrow=filter_contacts)

@@ -8,9 +8,10 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Personal data requests")
 
     def ready(self) -> None:
-        from sencrm.privacy import (  # noqa: F401  (home page widget, the hourly overdue job)
+        from sencrm.privacy import (  # noqa: F401  (home page widget, person panels, the hourly overdue job)
             dashboard,
             labels,
+            panels,
             tasks,
         )
 

@@ -326,6 +326,10 @@ def _make(model, owner, team, name):
         import datetime as dt
 
         fields.update(name=name, channel="zalo", start_date=dt.date(2026, 1, 1))
+    elif label == "marketing.segment":
+        fields.update(name=name, rules={"match": "all", "rules": []})
+    elif label == "marketing.careoccasion":
+        fields.update(name=name, kind="tet", task_subject="Gửi quà Tết")
     elif label == "privacy.datarequest":
         import datetime as dt
 

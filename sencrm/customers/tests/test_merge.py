@@ -74,10 +74,37 @@ def test_the_survivor_keeps_everything_of_both(org, pair):
 def test_no_row_points_at_the_loser_after_a_merge(org, pair):
     survivor, loser = pair
     contact_merge(actor=org["sales1"], survivor=survivor, loser=loser)
-    for rel in Contact._meta.related_objects:
-        if rel.many_to_many:
+    # Every relation, those without a reverse accessor too (invoices, payments…); not `merged_into`.
+    for rel in Contact._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.many_to_many:
+            continue
+        if rel.related_model is Contact:
             continue
         assert not rel.related_model._base_manager.filter(**{rel.field.name: loser.pk}).exists(), rel
+
+
+def test_payments_and_audiences_move_and_the_first_payment_follows(org, pair):
+    from sencrm.billing.services import payment_create
+    from sencrm.marketing.models import CampaignMember
+    from sencrm.marketing.tests import attribution_data as make
+
+    survivor, loser = pair
+    receipt = payment_create(actor=org["accountant"], data={"amount": 5_000_000, "contact": loser})
+    fair, zalo = (
+        make.campaign(org["marketing"], "Hội chợ", "event"),
+        make.campaign(org["marketing"], "OA", "zalo"),
+    )
+    for contact in (survivor, loser):
+        CampaignMember.objects.create(campaign=fair, contact=contact)
+    CampaignMember.objects.create(campaign=zalo, contact=loser)
+
+    merged = contact_merge(actor=org["sales1"], survivor=survivor, loser=loser)
+    receipt.refresh_from_db()
+    assert receipt.contact_id == merged.pk
+    assert Contact.all_objects.get(pk=merged.pk).first_receipt_id == receipt.pk
+    assert Contact.all_objects.get(pk=loser.pk).first_receipt_id is None
+    members = CampaignMember.objects.filter(contact=merged).values_list("campaign__name", flat=True)
+    assert sorted(members) == ["Hội chợ", "OA"]  # the shared campaign once
 
 
 def test_the_merge_is_on_the_timeline_with_both_journeys(org, pair):

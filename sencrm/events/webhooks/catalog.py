@@ -96,6 +96,7 @@ EXTRA_TYPES = (
     "data_request.overdue",
     "data_request.rejected",
     "campaign.members_added",
+    "segment.frozen",
     "contact.anonymised",
     "lead.anonymised",
 )

@@ -8,6 +8,10 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from sencrm.billing.models import PaymentKind
+
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -97,3 +101,54 @@ def receipt(actor: Any, customer: Any, amount: int, paid: str, hour: int = 10, o
     if owner is not None:
         data["owner"] = owner
     return payment_create(actor=actor, data=data)
+
+
+# --- fixtures (conftest.py shares them) ---
+
+
+@pytest.fixture
+def seeds(org, hanoi):
+    """The seeds' central example: a Fanpage message on 01/08, the lead on 10/08, 50.000.000 ₫ on 04/09."""
+    fanpage = campaign(org["marketing"], "Fanpage tháng 8", "facebook_ads", "2026-08-01")
+    customer = contact(
+        org["sales1"], "Trần Văn Khải", first=fanpage, touch="2026-08-01", created="2026-08-10"
+    )
+    lead(org["sales1"], "Trần Văn Khải", created="2026-08-10", first=fanpage, touch="2026-08-01")
+    receipt(org["accountant"], customer, 50_000_000, "2026-09-04")
+    return fanpage
+
+
+@pytest.fixture
+def book(org, hanoi):
+    """Customers of two teams over several months, a company (account) customer, customers without a
+    campaign, a customer with a first and a different latest campaign, and a payment voucher."""
+    from sencrm.customers.services import account_create
+
+    marketing, sales1, sales2, accountant = org["marketing"], org["sales1"], org["sales2"], org["accountant"]
+    fb = campaign(marketing, "Fanpage", "facebook_ads")
+    gg = campaign(marketing, "Google Search", "google_ads")
+    a = contact(sales1, "Khách A", first=fb, touch="2026-03-05")
+    b = contact(sales1, "Khách B", first=fb, latest=gg, touch="2026-03-20")
+    c = contact(sales2, "Khách C", first=gg, touch="2026-04-01", owner=sales2)
+    d = contact(sales2, "Khách D", source="zalo", created="2026-05-01", owner=sales2)
+    company = account_create(
+        actor=sales1,
+        data={"name": "Công ty Sen Vàng", "first_campaign": gg, "first_touch_at": at("2026-02-01")},
+    )
+    receipt(accountant, a, 10_000_000, "2026-03-30")
+    receipt(accountant, a, 5_000_000, "2026-06-01")
+    receipt(accountant, b, 7_000_001, "2026-04-15")
+    receipt(accountant, c, 20_000_000, "2026-04-02")
+    receipt(accountant, c, 3_000_000, "2026-07-31", hour=23)  # 31/07 23:00 +07 is still July
+    receipt(accountant, d, 4_000_000, "2026-05-20")
+    receipt(accountant, company, 30_000_000, "2026-03-01")
+    from sencrm.billing.services import payment_create
+
+    payment_create(actor=accountant, data={"kind": PaymentKind.VOUCHER, "amount": 999, "contact": a})
+    lead(sales1, "Lead A", created="2026-03-06", first=fb, touch="2026-03-05")
+    lead(sales1, "Lead B", created="2026-03-21", first=fb, latest=gg)
+    lead(sales2, "Lead C", created="2026-04-01", first=gg, owner=sales2)
+    cost(fb, "2026-03-01", 2_000_000)
+    cost(fb, "2026-03-15", 1_000_000)
+    cost(gg, "2026-04-10", 5_000_000)
+    return {"fb": fb, "gg": gg, "a": a, "b": b, "c": c, "d": d, "company": company}

@@ -26,18 +26,6 @@ def rows(report):
     return {(r.month, r.campaign, r.channel): r for r in report.rows}
 
 
-@pytest.fixture
-def seeds(org, hanoi):
-    """The seeds' central example: a Fanpage message on 01/08, the lead on 10/08, 50.000.000 ₫ on 04/09."""
-    fanpage = make.campaign(org["marketing"], "Fanpage tháng 8", "facebook_ads", "2026-08-01")
-    customer = make.contact(
-        org["sales1"], "Trần Văn Khải", first=fanpage, touch="2026-08-01", created="2026-08-10"
-    )
-    make.lead(org["sales1"], "Trần Văn Khải", created="2026-08-10", first=fanpage, touch="2026-08-01")
-    make.receipt(org["accountant"], customer, 50_000_000, "2026-09-04")
-    return fanpage
-
-
 def test_the_seeds_example_is_august_by_lead_month_and_september_by_cash(org, seeds):
     lead = attribution.report(org["marketing"], params("lead"))
     cash = attribution.report(org["marketing"], params("cash"))
@@ -70,42 +58,6 @@ def test_the_lead_month_can_be_the_creation_month(org, seeds, settings):
     settings.ATTRIBUTION_LEAD_MONTH = "created"
     created = attribution.report(org["marketing"], params("lead"))
     assert {r.month: r.revenue for r in created.rows} == {"2026-07": 1_000_000, "2026-08": 50_000_000}
-
-
-@pytest.fixture
-def book(org, hanoi):
-    """Customers of two teams over several months, a company (account) customer, customers without a
-    campaign, a customer with a first and a different latest campaign, and a payment voucher."""
-    from sencrm.customers.services import account_create
-
-    marketing, sales1, sales2, accountant = org["marketing"], org["sales1"], org["sales2"], org["accountant"]
-    fb = make.campaign(marketing, "Fanpage", "facebook_ads")
-    gg = make.campaign(marketing, "Google Search", "google_ads")
-    a = make.contact(sales1, "Khách A", first=fb, touch="2026-03-05")
-    b = make.contact(sales1, "Khách B", first=fb, latest=gg, touch="2026-03-20")
-    c = make.contact(sales2, "Khách C", first=gg, touch="2026-04-01", owner=sales2)
-    d = make.contact(sales2, "Khách D", source="zalo", created="2026-05-01", owner=sales2)
-    company = account_create(
-        actor=sales1,
-        data={"name": "Công ty Sen Vàng", "first_campaign": gg, "first_touch_at": make.at("2026-02-01")},
-    )
-    make.receipt(accountant, a, 10_000_000, "2026-03-30")
-    make.receipt(accountant, a, 5_000_000, "2026-06-01")
-    make.receipt(accountant, b, 7_000_001, "2026-04-15")
-    make.receipt(accountant, c, 20_000_000, "2026-04-02")
-    make.receipt(accountant, c, 3_000_000, "2026-07-31", hour=23)  # 31/07 23:00 +07 is still July
-    make.receipt(accountant, d, 4_000_000, "2026-05-20")
-    make.receipt(accountant, company, 30_000_000, "2026-03-01")
-    from sencrm.billing.services import payment_create
-
-    payment_create(actor=accountant, data={"kind": PaymentKind.VOUCHER, "amount": 999, "contact": a})
-    make.lead(sales1, "Lead A", created="2026-03-06", first=fb, touch="2026-03-05")
-    make.lead(sales1, "Lead B", created="2026-03-21", first=fb, latest=gg)
-    make.lead(sales2, "Lead C", created="2026-04-01", first=gg, owner=sales2)
-    make.cost(fb, "2026-03-01", 2_000_000)
-    make.cost(fb, "2026-03-15", 1_000_000)
-    make.cost(gg, "2026-04-10", 5_000_000)
-    return {"fb": fb, "gg": gg, "a": a, "b": b, "c": c, "d": d, "company": company}
 
 
 def _receipts_total(user, level="all"):

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from sencrm.marketing.tests import attribution_data as make
-from sencrm.marketing.tests.test_attribution import book, seeds  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.django_db
 

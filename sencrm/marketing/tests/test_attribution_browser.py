@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from sencrm.billing.models import Payment
 from sencrm.core.money import format_money
 from sencrm.core.tests.test_browser import browser, page, sign_in  # noqa: F401  (shared fixtures)
-from sencrm.marketing.tests.test_attribution import seeds  # noqa: F401  (shared fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

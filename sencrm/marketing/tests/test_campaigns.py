@@ -162,3 +162,49 @@ def test_pages_create_edit_cost_and_the_gate(org, client_as, make_campaign):
     care = client_as("care")
     assert care.get(other.get_absolute_url()).status_code == 404
     assert care.get(reverse("marketing:campaign_detail", args=[999999])).status_code == 404
+
+
+def test_a_cost_is_corrected_in_place_and_a_bad_amount_is_a_clear_400(org, client_as, make_campaign):
+    from sencrm.events.models import Event
+    from sencrm.marketing.models import CampaignCost
+
+    campaign = make_campaign(owner="marketing", name="Zalo T10")
+    mine = client_as("marketing")
+    mine.post(
+        reverse("marketing:campaign_cost_add", args=[campaign.pk]),
+        {"date": "05/10/2026", "amount": "2.000.000"},
+    )
+    cost = CampaignCost.objects.get(campaign=campaign)
+    page = mine.get(reverse("marketing:campaign_costs", args=[campaign.pk])).content.decode()
+    assert 'value="2.000.000"' in page  # shown as typed, parsed back the same way
+
+    changed = mine.post(
+        reverse("marketing:campaign_cost_edit", args=[campaign.pk, cost.pk]), {"amount": "1.500.000"}
+    )
+    assert changed.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.cost_total == 1_500_000
+    event = Event.objects.get(type="campaign.cost_changed")
+    assert (event.data["old_amount"], event.data["amount"]) == ("2000000", "1500000")
+
+    for bad in ("-5", "abc", "1,5"):
+        answer = mine.post(
+            reverse("marketing:campaign_cost_edit", args=[campaign.pk, cost.pk]), {"amount": bad}
+        )
+        assert answer.status_code == 400 and 'role="alert"' in answer.content.decode(), bad
+    campaign.refresh_from_db()
+    assert campaign.cost_total == 1_500_000  # nothing changed by a refused amount
+
+    other = make_campaign(owner="admin", name="Của admin")
+    assert (
+        mine.post(
+            reverse("marketing:campaign_cost_edit", args=[other.pk, cost.pk]), {"amount": "1"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client_as("care")
+        .post(reverse("marketing:campaign_cost_edit", args=[campaign.pk, cost.pk]), {"amount": "1"})
+        .status_code
+        == 404
+    )

@@ -26,8 +26,8 @@ from sencrm.core.modules import Action, Module
 from sencrm.core.phones import to_e164
 from sencrm.core.record_views import get_record
 from sencrm.customers.models import Contact, CustomerGroup, Tag
-from sencrm.marketing import audience
-from sencrm.marketing.models import Campaign
+from sencrm.marketing import audience, segments
+from sencrm.marketing.models import Campaign, Segment
 
 SHOWN = 100
 MAX_IDS = 50_000
@@ -47,9 +47,15 @@ class AudienceAddForm(forms.Form):
     customer_group = forms.ModelChoiceField(
         label=gettext_lazy("Customer group"), queryset=CustomerGroup.objects.none(), required=False
     )
+    segment = forms.ModelChoiceField(
+        label=gettext_lazy("Segment"), queryset=Segment.objects.none(), required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        segment: Any = self.fields["segment"]
+        segment.queryset = access.scope(user, Segment, Action.VIEW).order_by("name", "id")
         tag: Any = self.fields["tag"]
         tag.queryset = Tag.objects.order_by("name")
         group: Any = self.fields["customer_group"]
@@ -69,10 +75,10 @@ class AudienceAddForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        chosen = [n for n in ("ids", "tag", "customer_group") if data.get(n)]
+        chosen = [n for n in ("ids", "tag", "customer_group", "segment") if data.get(n)]
         if len(chosen) != 1 and not self.errors:
             raise forms.ValidationError(
-                _("Choose the contacts one way: their ids, a tag or a customer group.")
+                _("Choose the contacts one way: their ids, a tag, a customer group or a segment.")
             )
         return data
 
@@ -82,6 +88,8 @@ class AudienceAddForm(forms.Form):
             return Contact.objects.filter(pk__in=data["ids"])
         if data.get("tag"):
             return Contact.objects.filter(tags=data["tag"])
+        if data.get("segment"):
+            return segments.members(self.user, data["segment"])
         return Contact.objects.filter(customer_group=data["customer_group"])
 
 
@@ -101,7 +109,7 @@ def _page(request: HttpRequest, campaign: Campaign, form: AudienceAddForm | None
     reachable = audience.reachable_members(campaign).count()
     can_edit = access.in_scope(user, Action.EDIT, campaign)
     if form is None and can_edit:
-        form = AudienceAddForm(initial=_initial(request))
+        form = AudienceAddForm(initial=_initial(request), user=user)
     context = {
         "object": campaign,
         "members": members,
@@ -128,7 +136,7 @@ def campaign_audience(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _page(request, get_record(request, Campaign, pk), None)  # type: ignore[no-any-return]
     campaign = get_record(request, Campaign, pk, Action.EDIT)
-    form = AudienceAddForm(request.POST)
+    form = AudienceAddForm(request.POST, user=request.user)
     if not form.is_valid():
         return _page(request, campaign, form, status=400)  # type: ignore[no-any-return]
     result = audience.add_members(actor=request.user, campaign=campaign, contacts_qs=form.contacts())

@@ -23,7 +23,7 @@ from sencrm.core.record_views import add_validation_errors, get_record, record_e
 from sencrm.imports.files import UploadRefused
 from sencrm.imports.values import CellError, parse_date
 from sencrm.marketing import costs_import, selectors, services
-from sencrm.marketing.forms import CampaignForm, CostForm, CostImportForm
+from sencrm.marketing.forms import CampaignForm, CostAmountForm, CostForm, CostImportForm
 from sencrm.marketing.models import Campaign, CampaignChannel, CampaignCost
 
 PAGE_SIZE = 50
@@ -147,18 +147,41 @@ def campaign_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("marketing:campaign_list"))
 
 
-@login_required
-@require_GET
-def campaign_costs(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every cost entry of the campaign, newest first."""
-    campaign = get_record(request, Campaign, pk)
+def _costs_page(request: HttpRequest, campaign: Campaign, status: int = 200, **extra: Any) -> HttpResponse:
     context = {
         "object": campaign,
         "costs": list(campaign.costs.select_related("created_by").order_by("-date", "origin")[:2000]),
         "months": selectors.costs_by_month(campaign),
         "can_edit": access.in_scope(request.user, Action.EDIT, campaign),
+        **extra,
     }
-    return render(request, "marketing/campaign_costs.html", context)
+    return render(request, "marketing/campaign_costs.html", context, status=status)
+
+
+@login_required
+@require_GET
+def campaign_costs(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every cost entry of the campaign, newest first; each amount can be corrected in place."""
+    return _costs_page(request, get_record(request, Campaign, pk))
+
+
+@login_required
+@require_POST
+def campaign_cost_edit(request: HttpRequest, pk: int, cost_pk: int) -> HttpResponse:
+    """Correct one cost's amount (a later import of the same file sets it again)."""
+    campaign = get_record(request, Campaign, pk, Action.EDIT)
+    cost = get_object_or_404(CampaignCost, pk=cost_pk, campaign=campaign)
+    form = CostAmountForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cost_update(cost, actor=request.user, amount=form.cleaned_data["amount"])
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+    if form.errors:
+        problems = [str(m) for errors in form.errors.values() for m in errors]
+        return _costs_page(request, campaign, 400, edit_error={"id": cost.pk, "messages": problems})
+    messages.success(request, _("Cost changed."))
+    return HttpResponseRedirect(reverse("marketing:campaign_costs", args=[campaign.pk]))
 
 
 @login_required
@@ -231,4 +254,5 @@ urlpatterns = [
     path("campaigns/<int:pk>/costs/", campaign_costs, name="campaign_costs"),
     path("campaigns/<int:pk>/costs/add/", campaign_cost_add, name="campaign_cost_add"),
     path("campaigns/<int:pk>/costs/<int:cost_pk>/delete/", campaign_cost_delete, name="campaign_cost_delete"),
+    path("campaigns/<int:pk>/costs/<int:cost_pk>/edit/", campaign_cost_edit, name="campaign_cost_edit"),
 ]

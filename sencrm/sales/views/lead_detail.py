@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
+from sencrm.core.panels import panels as record_panels
 from sencrm.core.record_views import form_post
 from sencrm.customers.choices import ConsentChannel
 from sencrm.customfields import custom_fields
@@ -101,6 +102,7 @@ def _detail(request: HttpRequest, lead: Lead, *, status: int = 200, **forms_: An
         ],
         "utm": sorted((str(k), str(v)) for k, v in (lead.utm or {}).items()),
         "ct_id": ContentType.objects.get_for_model(Lead).pk,
+        "panels": record_panels(lead, user),  # other modules' parts of the page (data requests)
         "can_edit": can_edit,
         "can_delete": access.in_scope(user, Action.DELETE, lead),
         "can_convert": can_edit and open_lead and access.can(user, Module.CUSTOMERS, Action.CREATE),
