@@ -36,7 +36,8 @@ BILLING_ALL = [
 # Fanpage/Zalo conversations (leads module), campaigns (marketing), marketing results (reports),
 # personal-data requests (privacy) — after the products.
 CONV = "marketing:conversation_list"
-CAMPAIGNS = "marketing:campaign_list"
+# Campaigns, segments and care occasions (marketing module).
+CAMPAIGNS = ["marketing:campaign_list", "marketing:segment_list", "marketing:occasion_list"]
 RESULTS = "marketing:attribution"
 REQUESTS = "privacy:request_list"
 NAV = {
@@ -49,7 +50,7 @@ NAV = {
         *BILLING_ALL,
         "catalog:product_list",
         CONV,
-        CAMPAIGNS,
+        *CAMPAIGNS,
         RESULTS,
         REQUESTS,
         "events:trash",
@@ -65,7 +66,7 @@ NAV = {
         *BILLING_READ,
         "catalog:product_list",
         CONV,
-        CAMPAIGNS,
+        *CAMPAIGNS,
         RESULTS,
         "events:trash",
     ],
@@ -78,7 +79,7 @@ NAV = {
         *BILLING_READ,
         "catalog:product_list",
         CONV,
-        CAMPAIGNS,
+        *CAMPAIGNS,
         "events:trash",
     ],
     "sales2": [
@@ -90,7 +91,7 @@ NAV = {
         *BILLING_READ,
         "catalog:product_list",
         CONV,
-        CAMPAIGNS,
+        *CAMPAIGNS,
         "events:trash",
     ],
     "accountant": [
@@ -110,7 +111,7 @@ NAV = {
         "sales:lead_list",
         "catalog:product_list",
         CONV,
-        CAMPAIGNS,
+        *CAMPAIGNS,
         RESULTS,
         REQUESTS,
         "events:trash",
