@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -230,6 +230,23 @@ def consent_granted_q(
     # Never asked (no row) counts as no consent; the Coalesce also keeps `exclude()` right (NOT NULL).
     latest = Coalesce(consent_latest(channel, purpose, ref=ref, person=person), Value(False))
     return Q(Exact(latest, True))
+
+
+def consented_contact_ids(channel: str, purpose: str = MARKETING) -> models.QuerySet[ConsentRecord, Any]:
+    """The ids of the contacts whose latest ledger row for the channel and purpose says granted, as one
+    uncorrelated subquery (`pk__in=`): the database builds the set once (a hashed semi-join) instead of
+    looking up each contact's latest row — what a segment over 1,000,000 contacts needs."""
+    later = ConsentRecord.objects.filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id")),
+        contact_id=OuterRef("contact_id"),
+        channel=channel,
+        purpose=purpose,
+    )
+    return (
+        ConsentRecord.objects.filter(contact__isnull=False, channel=channel, purpose=purpose, granted=True)
+        .filter(~Exists(later))
+        .values("contact_id")
+    )
 
 
 def consented_contacts(
