@@ -414,6 +414,39 @@ def _scrub_admin_log(people: dict[type[models.Model], set[Any]], scrubber: Scrub
         LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"])
 
 
+def _scrub_imports(people: dict[type[models.Model], set[Any]], scrubber: Scrubber) -> None:
+    """Imports keep two things about people: an update's former values (for its undo) and rejected or
+    warned rows as they were typed (for the downloadable file). Both are scrubbed; an undo then puts back
+    the anonymised values, never the former ones. (The uploaded files themselves are deleted when the
+    import ends: sencrm/imports/tasks.py.)"""
+    from sencrm.customers.models import Contact
+    from sencrm.imports.models import ImportChunk, ImportRowError, ImportTarget
+    from sencrm.sales.models import Lead
+
+    targets: dict[Any, str] = {Contact: ImportTarget.CONTACTS, Lead: ImportTarget.LEADS}
+    for model, ids in people.items():
+        target = targets.get(model)
+        if target is None or not ids:
+            continue
+        keys = models.Q()
+        for pk in ids:
+            keys |= models.Q(updated__has_key=str(pk))
+        chunks = list(ImportChunk.objects.filter(keys, job__target=target))
+        for chunk in chunks:
+            chunk.updated = {
+                key: scrubber.json(value) if key in {str(pk) for pk in ids} else value
+                for key, value in chunk.updated.items()
+            }
+        ImportChunk.objects.bulk_update(chunks, ["updated"], batch_size=BATCH)
+    changed: list[Any] = []
+    for row in ImportRowError.objects.only("pk", "cells", "message").iterator(chunk_size=BATCH):
+        cells, message = scrubber.json(row.cells), scrubber.text(row.message)
+        if cells != row.cells or message != row.message:
+            row.cells, row.message = cells, message
+            changed.append(row)
+    ImportRowError.objects.bulk_update(changed, ["cells", "message"], batch_size=BATCH)
+
+
 def anonymise_preview(contacts: list[Any], leads: list[Any]) -> list[tuple[str, int]]:
     """What an anonymisation would touch: (the kind of record, how many), for the confirmation page."""
     rows = related_rows(contacts, leads)
@@ -464,6 +497,7 @@ def person_anonymise(
         _anonymise_lead(person, actor, scrubber)
     counts["events.event"] = scrub_events(subjects=rows, people=people, scrubber=scrubber)
     _scrub_admin_log(people, scrubber)
+    _scrub_imports(people, scrubber)
     data = {"request": evidence, "withdrawn": len(withdrawn), "rows": sum(counts.values())}
     for person in [*contacts, *leads]:
         fresh = type(person).all_objects.get(pk=person.pk)

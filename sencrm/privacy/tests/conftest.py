@@ -121,4 +121,15 @@ def person(org, hanoi, catalogue):  # noqa: F811
             text=text,
             sent_at=now,
         )
+    # An import that updated her (its undo keeps her former values) and rejected a row about her (the
+    # rejected-rows file keeps the row as it was typed).
+    from sencrm.imports.models import ImportChunk, ImportJob, ImportRowError
+
+    job = ImportJob.objects.create(created_by=sales1, target="contacts", file_name="khach.csv", status="done")
+    ImportChunk.objects.create(
+        job=job,
+        updated={str(contact.pk): {"before": {"full_name": NAME, "phones": ["0912 000 111"]}, "version": 2}},
+    )
+    ImportRowError.objects.create(job=job, line=7, message="Email: not valid",
+                                  cells=[NAME, "0912.000.111", "an.danh@@example"])  # fmt: skip
     return contact
