@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,8 @@ class ConsentRecordSerializer(serializers.ModelSerializer):  # type: ignore[type
         contact.queryset = access.scope(getattr(request, "user", None), Contact, Action.VIEW)
 
     def validate_at(self, value: Any) -> Any:
+        if value.year < 2000:  # a typo (0102-…): Django's own "Enter a valid date/time."
+            raise serializers.ValidationError(forms.DateTimeField.default_error_messages["invalid"])
         if value > timezone.now():
             raise serializers.ValidationError(_("The date of a consent cannot be in the future."))
         return value
