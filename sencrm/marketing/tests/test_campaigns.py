@@ -79,9 +79,9 @@ def test_costs_by_day_and_by_month_keep_cost_total_equal_to_the_sum(org, make_ca
         with pytest.raises(ValidationError):
             services.cost_add(campaign, actor=user, date=dt.date(2026, 8, 9), amount=bad)
     types = list(
-        Event.objects.filter(subject_id=campaign.pk, type__startswith="campaign.cost").values_list(
-            "type", flat=True
-        )
+        Event.objects.filter(subject_id=campaign.pk, type__startswith="campaign.cost")
+        .order_by("id")
+        .values_list("type", flat=True)
     )
     assert types == [
         "campaign.cost_added",
