@@ -252,6 +252,14 @@ def run_segments_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "segments.py")], check=True)  # noqa: S603
 
 
+def run_email_benchmark() -> None:
+    """BENCH=email: an email campaign to EMAIL_RECIPIENTS people through a local SMTP sink (bench/mailing.py),
+    own database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "mailing.py")], check=True)  # noqa: S603
+
+
 def run_http_benchmark() -> None:
     """BENCH=http, and the very last part of `make bench`: import_records, gunicorn, the API over HTTP."""
     import subprocess
@@ -283,12 +291,15 @@ def main() -> None:
     if only == "segments":  # bench/segments.py: its own PostgreSQL database, generated in SQL
         run_segments_benchmark()
         return
+    if only == "email":  # bench/mailing.py: its own database, a local SMTP sink
+        run_email_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
         raise SystemExit(
-            f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing "
-            "or segments."
+            f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing, "
+            "segments or email."
         )
     selected = BENCHMARKS if only == "all" else (only,)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("sencrm.commerce.api.urls")),
     path("", include("sencrm.billing.api.urls")),
     path("", include("sencrm.marketing.api.urls")),
+    path("", include("sencrm.promotions.api.urls")),
     path("", include("sencrm.privacy.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sencrm.commerce",
     "sencrm.billing",
     "sencrm.marketing",
+    "sencrm.promotions",
     "sencrm.privacy",
     "sencrm.documents",
     "sencrm.demo",
@@ -299,6 +300,10 @@ if ATTRIBUTION_LEAD_MONTH not in {"first_touch", "created"}:
         f"ATTRIBUTION_LEAD_MONTH must be first_touch or created, not {ATTRIBUTION_LEAD_MONTH!r}"
     )
 
+# PostgreSQL memory for one heavy read (a segment's count over every contact, a report), set for that
+# transaction only (core.db.analytic_query): enough to hash a million-row set instead of spilling.
+ANALYTIC_WORK_MEM = env_str("ANALYTIC_WORK_MEM", "64MB") or "64MB"
+
 
 def _vat_reduction() -> dict[str, object] | None:
     """Vietnam's temporary VAT reduction: products marked reducible pay `to_rate` instead of `from_rate`
@@ -353,6 +358,14 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sen CRM <crm@localhost>")
+# The address people reach the CRM at from outside (links in emails: unsubscribe, tracking, redirects).
+PUBLIC_URL = env_str("PUBLIC_URL", "http://localhost:8000") or "http://localhost:8000"
+# Email campaigns: messages per second per sender (0: as fast as the server takes them), and how long a
+# sender's claim on a batch lasts before another run may take it over (a sender killed mid-batch).
+EMAIL_CAMPAIGN_RATE = env_int("EMAIL_CAMPAIGN_RATE", 20)
+EMAIL_CAMPAIGN_LEASE_SECONDS = env_int("EMAIL_CAMPAIGN_LEASE_SECONDS", 300)
+# Senders started for one campaign (each an SMTP connection and a worker task).
+EMAIL_CAMPAIGN_SENDERS = env_int("EMAIL_CAMPAIGN_SENDERS", 2)
 
 LOGGING = {
     "version": 1,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("sencrm.commerce.urls")),
     path("", include("sencrm.billing.urls")),
     path("", include("sencrm.marketing.urls")),
+    path("", include("sencrm.promotions.urls")),
     path("", include("sencrm.privacy.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),

@@ -33,7 +33,7 @@ from sencrm.billing.models import (
     Return,
     ReturnLine,
 )
-from sencrm.commerce.lines import apply_totals, clean_lines, copy_lines, lines_writer
+from sencrm.commerce.lines import apply_totals, billed_copy, clean_lines, copy_lines, lines_writer
 from sencrm.commerce.models import Contract, ContractStatus, Order, OrderLine, OrderStatus
 from sencrm.core import access
 from sencrm.core.modules import Action, Module
@@ -242,13 +242,11 @@ def invoice_from_order(
                     ]
                 }
             )
+    # A line's promotion discount (sencrm/commerce/promotions.py) is part of its discount on the invoice.
     lines = [
-        {**values, "quantity": wanted[ol.pk], "order_line": ol}
-        for ol, values in zip(
-            [by_id[pk] for pk in by_id if pk in wanted],
-            copy_lines([by_id[pk] for pk in by_id if pk in wanted]),
-            strict=True,
-        )
+        {**billed_copy(by_id[pk], wanted[pk]), "quantity": wanted[pk], "order_line": by_id[pk]}
+        for pk in by_id
+        if pk in wanted
     ]
     data: dict[str, Any] = {
         "order": current,
@@ -894,7 +892,7 @@ def return_create(
             returned=returned, order_line=line, quantity=qty, amount=amount, vat_amount=vat
         )
         total += amount + vat
-        credit_lines.append({**copy_lines([line])[0], "quantity": qty, "order_line": line})
+        credit_lines.append({**billed_copy(line, qty), "quantity": qty, "order_line": line})
     Return.all_objects.filter(pk=returned.pk).update(total=total)
     returned.total = total
     invoiced = invoiced_quantities(current)

@@ -56,9 +56,18 @@ class DocumentForm(RecordForm):
         return self.cleaned_data.get("discount_amount") or Decimal(0)
 
 
+PROMOTION_HELP = _(
+    "The customer's promotion code, if any (automatic promotions apply by themselves). A code that does not "
+    "apply is refused with the reason."
+)
+
+
 class QuoteForm(DocumentForm):
     valid_until = DateField(label=_("Valid until"), required=False)
     issue_date = DateField(label=_("Date"), required=False)
+    promotion_code = forms.CharField(
+        label=_("Promotion code"), required=False, max_length=40, help_text=PROMOTION_HELP
+    )
 
     class Meta:
         model = Quote
@@ -68,6 +77,7 @@ class QuoteForm(DocumentForm):
             "opportunity",
             "issue_date",
             "valid_until",
+            "promotion_code",
             "discount_percent",
             "discount_amount",
             "notes",
@@ -79,6 +89,9 @@ class QuoteForm(DocumentForm):
 class OrderForm(DocumentForm):
     issue_date = DateField(label=_("Date"), required=False)
     delivery_date = DateField(label=_("Promised delivery date"), required=False)
+    promotion_code = forms.CharField(
+        label=_("Promotion code"), required=False, max_length=40, help_text=PROMOTION_HELP
+    )
 
     class Meta:
         model = Order
@@ -90,6 +103,7 @@ class OrderForm(DocumentForm):
             "issue_date",
             "delivery_date",
             "delivery_address",
+            "promotion_code",
             "discount_percent",
             "discount_amount",
             "notes",
@@ -197,6 +211,7 @@ LineFormSet = cast(
 
 
 def initial_lines(lines: Any) -> list[dict[str, Any]]:
+    """The lines as the form shows them; a promotion's gift line is left out (the promotion adds it)."""
     return [
         {
             "section": line.section,
@@ -209,6 +224,7 @@ def initial_lines(lines: Any) -> list[dict[str, Any]]:
             "vat_rate": line.vat_rate,
         }
         for line in lines
+        if not getattr(line, "promotion_gift", False)
     ]
 
 

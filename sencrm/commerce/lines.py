@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -138,6 +138,7 @@ def apply_totals(document: Document, lines: list[dict[str, Any]], *, on: date) -
                     vat_rate=line["vat_rate"],
                     vat_reducible=line["vat_reducible"],
                     section=line["section"],
+                    promotion_discount=line.get("promotion_discount") or Decimal(0),
                 )
                 for line in lines
             ],
@@ -188,3 +189,28 @@ def lines_writer(
 def copy_lines(lines: Iterable[Line], *, extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The values of existing lines, to start another document from them (quote → order)."""
     return [{**{name: getattr(line, name) for name in LINE_FIELDS}, **(extra or {})} for line in lines]
+
+
+def own_lines(lines: Iterable[Line]) -> list[dict[str, Any]]:
+    """The values of a quote's or order's lines without what its promotion added (the gift line, the
+    lines' promotion discounts): what the promotion is applied to again (sencrm/commerce/promotions.py)."""
+    return copy_lines(line for line in lines if not getattr(line, "promotion_gift", False))
+
+
+def billed_copy(line: Line, quantity: Decimal) -> dict[str, Any]:
+    """An order line's values for an invoice (or a credit note) of `quantity` of it.
+
+    An invoice knows no promotion: the promotion's discount on the line, its share for `quantity`
+    (rounded half-up), joins the line's own discount as one amount (a percent becomes its amount on
+    that quantity, as totals.py computes it)."""
+    values = copy_lines([line])[0]
+    promotion = Decimal(getattr(line, "promotion_discount", 0) or 0)
+    if not promotion:
+        return values
+    share = (promotion * quantity / line.quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    own = Decimal(values["discount_amount"] or 0)
+    if values["discount_percent"]:
+        gross = (quantity * values["unit_price"]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        own = (gross * values["discount_percent"] / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    values.update({"discount_percent": Decimal(0), "discount_amount": own + share})
+    return values

@@ -161,7 +161,35 @@ class Line(models.Model):
         return self.description
 
 
-class Quote(Document):
+class Promoted(models.Model):
+    """A quote's or order's promotion (chương trình khuyến mãi): the code typed, and what it gave.
+
+    The promotions app decides (sencrm/commerce/promotions.py is the hook it fills); the document keeps
+    the code, the promotion's name and the discount, so that lists, the PDF and the API read them
+    without asking that app. An automatic promotion (no code) leaves `promotion_code` empty."""
+
+    promotion_code = models.CharField(_("promotion code"), max_length=40, blank=True)
+    promotion_name = models.CharField(_("promotion"), max_length=200, blank=True, editable=False)
+    # The sum of the lines' promotion discounts (a gift line is at price 0: it is not in this amount).
+    promotion_discount = _money(_("promotion discount"), editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class PromotionLine(models.Model):
+    """A line's part of the document's promotion: its discount, or the gift line the promotion adds."""
+
+    # Taken off the line's net after its own discount, before the document's discount (totals.py).
+    promotion_discount = _money(_("promotion discount"), editable=False)
+    # A gift (quà tặng) at price 0, added by the promotion and replaced whenever it is applied again.
+    promotion_gift = models.BooleanField(_("promotion gift"), default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Quote(Document, Promoted):
     """A quote (báo giá): sent to the customer, accepted into an order; revised into a new version."""
 
     # Every version of a quote keeps its number ("BG-2026-00001", version 2).
@@ -217,7 +245,7 @@ class Quote(Document):
         return self.status != QuoteStatus.DRAFT
 
 
-class QuoteLine(Line):
+class QuoteLine(Line, PromotionLine):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
 
     class Meta(Line.Meta):
@@ -291,7 +319,7 @@ class ContractLine(Line):
         verbose_name_plural = _("contract lines")
 
 
-class Order(Document):
+class Order(Document, Promoted):
     """An order (đơn hàng): confirmed, delivered in one or several deliveries, or cancelled."""
 
     status = models.CharField(
@@ -334,7 +362,7 @@ class Order(Document):
         return reverse("commerce:order_detail", args=[self.pk])
 
 
-class OrderLine(Line):
+class OrderLine(Line, PromotionLine):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     supplier = models.ForeignKey(
         "customers.Account",

@@ -52,6 +52,13 @@ def document_context(document: Any) -> dict[str, Any]:
         if hasattr(document.owner, "get_full_name")
         else str(document.owner),
     }
+    promotion_discount = getattr(document, "promotion_discount", 0) or 0
+    if getattr(document, "promotion_name", ""):
+        info["promotion"] = {
+            "code": document.promotion_code,
+            "name": document.promotion_name,
+            "discount": promotion_discount,
+        }
     if isinstance(document, Quote):
         info.update({"valid_until": document.valid_until, "version": document.revision})
     if isinstance(document, Order):
@@ -77,6 +84,8 @@ def document_context(document: Any) -> dict[str, Any]:
                 "vat_rate": rate,
                 "amount": line.amount,
                 "vat_amount": line.vat_amount,
+                "promotion_discount": getattr(line, "promotion_discount", 0) or 0,
+                "gift": bool(getattr(line, "promotion_gift", False)),
             }
             for n, (line, rate) in enumerate(zip(lines, applied, strict=True), start=1)
         ],
@@ -84,6 +93,9 @@ def document_context(document: Any) -> dict[str, Any]:
         "totals": {
             "subtotal": document.subtotal,
             "discount_total": document.discount_total,
+            # The promotion's discount, and the other discounts (the line's own, the document's).
+            "promotion_discount": promotion_discount,
+            "other_discount": document.discount_total - promotion_discount,
             "vat_by_rate": vat_by_rate,
             "vat_total": document.vat_total,
             "total": document.total,

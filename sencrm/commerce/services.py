@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sencrm.commerce.lines import apply_totals, clean_lines, copy_lines, lines_writer
+from sencrm.commerce import promotions
+from sencrm.commerce.lines import apply_totals, clean_lines, lines_writer, own_lines
 from sencrm.commerce.models import (
     Contract,
     ContractLine,
@@ -52,8 +53,19 @@ DOCUMENT_FIELDS = (
     "issue_date",
     "owner",
 )
-QUOTE_FIELDS = (*DOCUMENT_FIELDS, "opportunity", "valid_until")
-ORDER_FIELDS = (*DOCUMENT_FIELDS, "opportunity", "contract", "delivery_date", "delivery_address")
+QUOTE_FIELDS = (*DOCUMENT_FIELDS, "opportunity", "valid_until", "promotion_code")
+ORDER_FIELDS = (
+    *DOCUMENT_FIELDS,
+    "opportunity",
+    "contract",
+    "delivery_date",
+    "delivery_address",
+    "promotion_code",
+)
+# The documents that take a promotion (sencrm/commerce/promotions.py), by the kind the engine is told.
+PROMOTED: dict[type[Document], str] = {Quote: "quote", Order: "order"}
+# What changes a promotion's answer besides the lines: the customer (groups, per-customer limits), the date.
+PROMOTION_INPUTS = {"promotion_code", "contact", "account", "issue_date"}
 CONTRACT_FIELDS = (
     *DOCUMENT_FIELDS,
     "name",
@@ -130,14 +142,31 @@ def _create(
     lines: Iterable[Mapping[str, Any]],
     actor_label: str = "",
     extra: Mapping[str, Any] | None = None,
+    carried_from: Quote | None = None,
 ) -> D:
     access.check_module(actor, Module.COMMERCE, Action.CREATE)
     owner = data.pop("owner", None)
+    code = data.pop("promotion_code", "")
     _fill_customer(data)
     on = data.get("issue_date") or timezone.localdate()
     data["issue_date"] = on
     probe = model(**data)
     cleaned = clean_lines(actor, lines, customer=probe.contact or probe.account, on=on)
+    prepared = None
+    if model in PROMOTED:
+        prepared = promotions.prepare(
+            actor=actor,
+            kind=PROMOTED[model],
+            document=probe,
+            lines=cleaned,
+            code=code,
+            on=on,
+            carried_from=carried_from,
+        )
+        cleaned = prepared.lines
+        data.update(prepared.fields)
+        for name, value in prepared.fields.items():
+            setattr(probe, name, value)
     computed = apply_totals(probe, cleaned, on=on)
     data.update({name: getattr(probe, name) for name in ("subtotal", "discount_total", "vat_total", "total")})
     data["number"] = _number(kind, on)
@@ -152,6 +181,8 @@ def _create(
         related=lines_writer(line_model, parent, computed),
     )
     type(document).all_objects.filter(pk=document.pk).update(search_key=_search_key(document))
+    if prepared is not None:
+        promotions.claim(actor=actor, kind=PROMOTED[model], document=document, offer=prepared.offer)
     return document
 
 
@@ -167,20 +198,42 @@ def _update(
     event_type: str = "updated",
     extra_data: dict[str, Any] | None = None,
 ) -> D:
+    if "issue_date" in changes and changes["issue_date"] is None:
+        changes.pop("issue_date")  # a date left empty on the form keeps the document's date
     probe = type(document).all_objects.get(pk=document.pk)
     for name, value in changes.items():
         setattr(probe, name, value)
     on = probe.issue_date
     customer = probe.contact or probe.account
-    if lines is None and not ({"discount_percent", "discount_amount", "issue_date"} & changes.keys()):
+    kind = PROMOTED.get(type(document))
+    # Only a draft's promotion follows its customer and code; a confirmed order keeps what it was given.
+    promoted_draft = kind is not None and getattr(document, "status", "") == "draft"
+    triggers = {"discount_percent", "discount_amount", "issue_date"} | (
+        PROMOTION_INPUTS if promoted_draft else set()
+    )
+    prepared = None
+    if lines is None and not (triggers & changes.keys()):
         computed = None
     else:
         current = (
             list(lines)
             if lines is not None
-            else copy_lines(line_model.objects.filter(**{parent: document}).order_by("position", "id"))
+            else own_lines(line_model.objects.filter(**{parent: document}).order_by("position", "id"))
         )
-        computed = apply_totals(probe, clean_lines(actor, current, customer=customer, on=on), on=on)
+        cleaned = clean_lines(actor, current, customer=customer, on=on)
+        if kind is not None:
+            prepared = promotions.prepare(
+                actor=actor,
+                kind=kind,
+                document=probe,
+                lines=cleaned,
+                code=getattr(probe, "promotion_code", ""),
+                on=on,
+                current=document,
+            )
+            cleaned = prepared.lines
+            changes.update(prepared.fields)
+        computed = apply_totals(probe, cleaned, on=on)
         changes.update({n: getattr(probe, n) for n in ("subtotal", "discount_total", "vat_total", "total")})
     _check_customer(probe)
     updated = record_update(
@@ -193,6 +246,8 @@ def _update(
         extra_data=extra_data,
     )
     type(updated).all_objects.filter(pk=updated.pk).update(search_key=_search_key(updated))
+    if prepared is not None and kind is not None:
+        promotions.claim(actor=actor, kind=kind, document=updated, offer=prepared.offer)
     return updated
 
 
@@ -317,9 +372,29 @@ def quote_revise(quote: Quote, *, actor: Any) -> Quote:
     data["issue_date"] = timezone.localdate()
     probe = Quote(**data)
     cleaned = clean_lines(
-        actor, copy_lines(quote.lines.all()), customer=quote.contact or quote.account, on=data["issue_date"]
+        actor, own_lines(quote.lines.all()), customer=quote.contact or quote.account, on=data["issue_date"]
     )
-    computed = apply_totals(probe, cleaned, on=data["issue_date"])
+    warnings: list[Warning_] = []
+    try:
+        # The new version goes on with the offer the customer had: its promotion is carried.
+        prepared = promotions.prepare(
+            actor=actor, kind="quote", document=probe, lines=cleaned, code=quote.promotion_code,
+            on=data["issue_date"], carried_from=quote,
+        )  # fmt: skip
+    except ValidationError as exc:
+        prepared = promotions.prepare(
+            actor=actor, kind="quote", document=probe, lines=cleaned, code="", on=data["issue_date"]
+        )
+        reason = " ".join(exc.messages)
+        warnings.append(
+            Warning_(
+                "promotion_dropped", _("The promotion was not carried over: %(reason)s") % {"reason": reason}
+            )
+        )
+    data.update(prepared.fields)
+    for name, value in prepared.fields.items():
+        setattr(probe, name, value)
+    computed = apply_totals(probe, prepared.lines, on=data["issue_date"])
     data.update({n: getattr(probe, n) for n in ("subtotal", "discount_total", "vat_total", "total")})
     data.update({"number": quote.number, "revision": quote.revision + 1, "previous": quote})
     new = record_create(
@@ -330,12 +405,14 @@ def quote_revise(quote: Quote, *, actor: Any) -> Quote:
         related=lines_writer(QuoteLine, "quote", computed),
     )
     Quote.all_objects.filter(pk=new.pk).update(search_key=_search_key(new))
+    promotions.claim(actor=actor, kind="quote", document=new, offer=prepared.offer)
     event_emit(
         type="quote.revised",
         subject=quote,
         actor=actor,
         data={"next": new.pk, "version": new.revision},
     )
+    new.warnings = warnings  # type: ignore[attr-defined]
     return new
 
 
@@ -388,9 +465,11 @@ def quote_accept(quote: Quote, *, actor: Any, version: int | None = None) -> Ord
             "discount_amount": quote.discount_amount,
             "notes": quote.notes,
             "owner": quote.owner,
+            "promotion_code": quote.promotion_code,
         },
-        lines=copy_lines(quote.lines.all()),
+        lines=own_lines(quote.lines.all()),
         extra={"quote": accepted},
+        carried_from=quote,
     )
     opportunity = quote.opportunity
     if opportunity is not None and opportunity.status == OpportunityStatus.OPEN:
@@ -423,10 +502,13 @@ def quotes_expire(today: date | None = None) -> int:
     return expired
 
 
+@transaction.atomic
 def quote_delete(quote: Quote, *, actor: Any, version: int | None = None) -> Quote:
     if quote.status == QuoteStatus.ACCEPTED:
         raise ValidationError(_("An accepted quote has an order; it is kept."))
-    return record_delete(quote, actor=actor, version=version)
+    deleted = record_delete(quote, actor=actor, version=version)
+    promotions.release(actor=actor, document=deleted)
+    return deleted
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -499,6 +581,12 @@ def order_update(
         raise ValidationError(_("A delivered or cancelled order is not edited."))
     if lines is not None and order.status != OrderStatus.DRAFT:
         raise ValidationError({"lines": [_("The lines of a confirmed order are not edited.")]})
+    if (
+        order.status != OrderStatus.DRAFT
+        and "promotion_code" in changes
+        and promotions.normalise_code(changes["promotion_code"]) != order.promotion_code
+    ):
+        raise ValidationError({"promotion_code": [_("The promotion of a confirmed order is not changed.")]})
     before_contract = order.contract
     updated = _update(
         order,
@@ -525,6 +613,8 @@ def order_confirm(order: Order, *, actor: Any, version: int | None = None) -> Or
         raise ValidationError(_("Only a draft order can be confirmed."))
     if not order.lines.exists():
         raise ValidationError({"lines": [_("Add at least one line before confirming the order.")]})
+    # A draft restored from the trash gave its promotion's use back: it takes it again, or is refused.
+    promotions.reclaim(actor=actor, document=order)
     confirmed = document_transition(
         order,
         actor=actor,
@@ -616,13 +706,17 @@ def order_cancel(order: Order, *, actor: Any, reason: str, version: int | None =
         version=version,
     )
     _contract_overrun(cancelled.contract, actor=actor)
+    promotions.release(actor=actor, document=cancelled)  # a cancelled order's promotion use is free again
     return cancelled
 
 
+@transaction.atomic
 def order_delete(order: Order, *, actor: Any, version: int | None = None) -> Order:
     if order.status != OrderStatus.DRAFT:
         raise ValidationError(_("Only a draft order is deleted; cancel a confirmed one."))
-    return record_delete(order, actor=actor, version=version)
+    deleted = record_delete(order, actor=actor, version=version)
+    promotions.release(actor=actor, document=deleted)
+    return deleted
 
 
 # --- contracts -----------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Plain dataclasses in and out, no database. The rounding rule (docs/decisions.md,
 rounding"), in the currency's smallest unit (the đồng for VND, which has no minor unit):
 
 1. A line's gross amount is quantity × unit price, rounded half-up.
-2. Its discount is a percent of the gross (rounded half-up) or an amount; net = gross − discount.
-   The net is the line's amount (*thành tiền*); a section's subtotal is the sum of its lines' nets.
+2. Its discount is a percent of the gross (rounded half-up) or an amount; then a promotion's discount
+   (an amount, computed by the promotion: sencrm/commerce/promotions.py); net = gross − discount −
+   promotion discount. The net is the line's amount (*thành tiền*); a section's subtotal is the sum of
+   its lines' nets.
 3. The document's discount (a percent of the lines' nets, rounded half-up, or an amount) is shared
    across the lines in proportion to their nets, by largest remainder: whole units that add up to it.
 4. VAT is computed per rate, as the e-invoice's per-rate summary does (Circular 78/2021's LTSuat):
@@ -14,7 +16,7 @@ rounding"), in the currency's smallest unit (the đồng for VND, which has no m
    lasts (sencrm/commerce/vat.py). Each line's VAT is its share of its rate's VAT (largest remainder
    again), so the lines add up to the rate exactly. KCT and KKKNT lines have a base and no VAT.
 5. total = subtotal − discount_total + vat_total, where subtotal is the sum of the gross amounts and
-   discount_total the line discounts plus the document's discount.
+   discount_total the line discounts plus the promotion's discounts plus the document's discount.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ ZERO = Decimal(0)
 QUANTITY, UNIT_PRICE = gettext_lazy("Quantity"), gettext_lazy("Unit price")
 DISCOUNT_PERCENT, DISCOUNT = gettext_lazy("Discount (%)"), gettext_lazy("Discount")
 DOCUMENT_DISCOUNT = gettext_lazy("Discount on the document")
+PROMOTION_DISCOUNT = gettext_lazy("Promotion discount")
 
 
 class TotalsError(ValueError):
@@ -63,6 +66,7 @@ class LineInput:
     vat_rate: str = "10"
     vat_reducible: bool = False
     section: str = ""
+    promotion_discount: Decimal = ZERO  # an amount, taken after the line's own discount
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,13 @@ class DocumentDiscount:
 class LineTotals:
     gross: Decimal  # quantity × unit price
     discount: Decimal  # the line's own discount
-    net: Decimal  # gross − discount: the line's amount
+    net: Decimal  # gross − discount − promotion_discount: the line's amount
     document_discount: Decimal  # the line's share of the document's discount
     vat_base: Decimal  # net − document_discount
     vat_rate: str  # the rate paid on the document's date ("8" for a reduced "10")
     vat: Decimal  # the line's share of its rate's VAT
     section: str
+    promotion_discount: Decimal = ZERO  # the promotion's discount on the line
 
 
 @dataclass(frozen=True)
@@ -113,11 +118,12 @@ class Totals:
     subtotal: Decimal  # sum of the gross amounts
     line_discount: Decimal
     document_discount: Decimal
-    discount_total: Decimal  # line_discount + document_discount
+    discount_total: Decimal  # line_discount + promotion_discount + document_discount
     before_vat: Decimal  # subtotal − discount_total: the sum of the VAT bases
     vat_by_rate: dict[str, VatGroup]  # 0, 5, 8, 10, then KCT, KKKNT; only rates present
     vat_total: Decimal
     total: Decimal  # before_vat + vat_total
+    promotion_discount: Decimal = ZERO  # the sum of the lines' promotion discounts
 
 
 def _number(value: Any, field: Promise, line: int | None) -> Decimal:
@@ -164,8 +170,13 @@ class _Line:
     discount: int
     rate: str
     section: str
+    promotion: int = 0
     share: int = 0
     vat: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.discount - self.promotion
 
 
 def _line(n: int, line: LineInput, on: date, unit: Decimal, rates: dict[tuple[str, bool], str]) -> _Line:
@@ -192,6 +203,11 @@ def _line(n: int, line: LineInput, on: date, unit: Decimal, rates: dict[tuple[st
     discount = _round(rounded * percent / 100) if percent else int(amount / unit)
     if discount > rounded:
         raise TotalsError(gettext("the discount is more than the line's amount."), line=n)
+    promotion = _number(line.promotion_discount, PROMOTION_DISCOUNT, n)
+    if not ZERO <= promotion <= MAX_AMOUNT or promotion % unit:
+        raise TotalsError(gettext("a discount amount is 0 or more, in whole units of the currency."), line=n)
+    if discount + int(promotion / unit) > rounded:
+        raise TotalsError(gettext("the discount is more than the line's amount."), line=n)
     key = (str(line.vat_rate), bool(line.vat_reducible))
     if key not in rates:  # the setting is read once per rate in a document, not once per line
         try:
@@ -199,7 +215,13 @@ def _line(n: int, line: LineInput, on: date, unit: Decimal, rates: dict[tuple[st
         except VatRateError as error:
             raise TotalsError(str(error), line=n) from None
     rate = rates[key]
-    return _Line(gross=rounded, discount=discount, rate=rate, section=str(line.section))
+    return _Line(
+        gross=rounded,
+        discount=discount,
+        rate=rate,
+        section=str(line.section),
+        promotion=int(promotion / unit),
+    )
 
 
 def compute(
@@ -229,15 +251,16 @@ def compute(
             if running > limit:
                 raise TotalsError(gettext("The total of the lines is above 10^15."))
             items.append(item)
-        nets = [item.gross - item.discount for item in items]
+        nets = [item.net for item in items]
         discount = _document_discount(document_discount or DocumentDiscount(), sum(nets), unit, currency)
         for item, share in zip(items, _allocate(discount, nets), strict=True):
             item.share = share
         groups = _vat_groups(items)
     subtotal = sum(item.gross for item in items)
     line_discount = sum(item.discount for item in items)
+    promotion_discount = sum(item.promotion for item in items)
     vat_total = sum(vat for _base, vat in groups.values())
-    total = subtotal - line_discount - discount + vat_total
+    total = subtotal - line_discount - promotion_discount - discount + vat_total
     if total > limit:
         raise TotalsError(gettext("The total is above 10^15."))
 
@@ -253,12 +276,13 @@ def compute(
             LineTotals(
                 gross=money(item.gross),
                 discount=money(item.discount),
-                net=money(item.gross - item.discount),
+                net=money(item.net),
                 document_discount=money(item.share),
-                vat_base=money(item.gross - item.discount - item.share),
+                vat_base=money(item.net - item.share),
                 vat_rate=item.rate,
                 vat=money(item.vat),
                 section=item.section,
+                promotion_discount=money(item.promotion),
             )
             for item in items
         ),
@@ -266,8 +290,8 @@ def compute(
             Section(
                 name=name,
                 gross=money(sum(i.gross for i in members)),
-                discount=money(sum(i.discount for i in members)),
-                subtotal=money(sum(i.gross - i.discount for i in members)),
+                discount=money(sum(i.discount + i.promotion for i in members)),
+                subtotal=money(sum(i.net for i in members)),
                 vat=money(sum(i.vat for i in members)),
             )
             for name, members in sections.items()
@@ -275,14 +299,15 @@ def compute(
         subtotal=money(subtotal),
         line_discount=money(line_discount),
         document_discount=money(discount),
-        discount_total=money(line_discount + discount),
-        before_vat=money(subtotal - line_discount - discount),
+        discount_total=money(line_discount + promotion_discount + discount),
+        before_vat=money(subtotal - line_discount - promotion_discount - discount),
         vat_by_rate={
             rate: VatGroup(rate=rate, base=money(base), vat=money(vat))
             for rate, (base, vat) in groups.items()
         },
         vat_total=money(vat_total),
         total=money(total),
+        promotion_discount=money(promotion_discount),
     )
 
 
@@ -315,7 +340,7 @@ def _vat_groups(items: list[_Line]) -> dict[str, tuple[int, int]]:
     groups: dict[str, tuple[int, int]] = {}
     for rate in sorted({item.rate for item in items}, key=rate_sort_key):
         members = [item for item in items if item.rate == rate]
-        bases = [item.gross - item.discount - item.share for item in members]
+        bases = [item.net - item.share for item in members]
         base = sum(bases)
         vat = 0 if rate in NO_VAT else _round(Decimal(base) * Decimal(rate) / 100)
         for item, share in zip(members, _allocate(vat, bases), strict=True):

@@ -262,6 +262,8 @@ def _detail(request: HttpRequest, kind_name: str, pk: int, status: int = 200, **
         "reason_form": ReasonForm(),
         # Other modules' parts of the page (an order's invoices and returns), without importing them.
         "panels": record_panels(document, user),
+        # The promotion's saving, apart from the other discounts (the document's total holds both).
+        "other_discount": document.discount_total - getattr(document, "promotion_discount", 0),
         **extra,
     }
     if isinstance(document, Quote):

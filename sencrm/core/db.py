@@ -6,11 +6,13 @@ sencrm/core/tests/test_db.py fails the day that changes, and nothing else in the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, Q
 
@@ -86,3 +88,17 @@ def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
         for row in rows:
             copy.write_row(row)
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def analytic_query() -> Iterator[None]:
+    """A transaction for one heavy read (a segment over every contact, a report): on PostgreSQL it may
+    hash a large set in memory (`work_mem`, settings.ANALYTIC_WORK_MEM) instead of spilling or falling
+    back to a nested loop, and skips JIT compilation, which costs more than it saves on these plans.
+    SET LOCAL ends with the transaction: the connection's other queries keep the server's defaults."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.ANALYTIC_WORK_MEM])
+                cursor.execute("SET LOCAL jit = off")
+        yield

@@ -122,19 +122,24 @@ def load_marketing(users: dict[str, Any], *, seed: int = 2051) -> int:
     _past_purchases(users, today, rng)
     _segments(marketer)
     _occasions(marketer)
+    from sencrm.demo.emails import load_emails
+
+    load_emails(marketer, today, rng)
     return len(campaigns)
 
 
 def _occasions(marketer: Any) -> None:
     """The care calendar of the demo business: birthdays, 8/3, 20/10, 20/11, Tết, after a purchase and a
     contract's anniversary (the worker gives the tasks each morning)."""
+    from sencrm.demo.emails import birthday_email
     from sencrm.marketing.models import Segment
     from sencrm.marketing.occasions import occasion_create
 
     companies = Segment.objects.filter(name="Khách doanh nghiệp Hà Nội").first()
     wanted: list[dict[str, Any]] = [
         {"name": "Sinh nhật khách hàng", "kind": "birthday", "days_before": 1,
-         "task_subject": "Gọi chúc mừng sinh nhật, tặng voucher vệ sinh máy"},
+         "task_subject": "Gọi chúc mừng sinh nhật, tặng voucher vệ sinh máy",
+         "email": birthday_email(marketer)},
         {"name": "Quốc tế Phụ nữ 8/3", "kind": "date", "day": 8, "month": 3, "days_before": 2,
          "task_subject": "Gửi lời chúc 8/3"},
         {"name": "Phụ nữ Việt Nam 20/10", "kind": "date", "day": 20, "month": 10, "days_before": 2,
@@ -213,6 +218,8 @@ def _segments(marketer: Any) -> None:
          [rule("account.name", "is_not_empty"), rule("account.province", "in", [hanoi])]),
         ("Sinh nhật tháng này", "dynamic", "Gửi lời chúc và ưu đãi sinh nhật.",
          [rule("birthday", "this_month")]),
+        ("Khách miền Nam", "dynamic", "Mọi liên hệ ở các tỉnh, thành phía Nam.",
+         [rule("region", "in", ["south"])]),
         ("Khách hàng miền Nam (chốt đầu tháng)", "frozen", "Danh sách chốt cho chiến dịch Zalo tháng này.",
          [rule("region", "in", ["south"]), rule("lifecycle_stage", "in", ["customer"])]),
     ]  # fmt: skip

@@ -7,7 +7,8 @@ The context contract (every key may be missing or empty; a template prints an em
                     name, address, tax_code, phone, email, website, bank_account, bank_name, bank_bin,
                     representative, representative_title, logo (a data: URL, or "")
     document        number, date, title, valid_until, version, delivery_date, delivery_address,
-                    start_date, end_date, owner, payment_terms … (what the kind has); an invoice
+                    start_date, end_date, owner, payment_terms … (what the kind has); a quote or
+                    order with a promotion adds promotion ({code, name, discount}); an invoice
                     adds due_date, status, status_label, kind ("normal" | "adjustment" |
                     "replacement"), kind_label, is_credit, order, contract, original ({number, date,
                     einvoice_form, einvoice_series, einvoice_number} or None), correction_reason,
@@ -19,9 +20,11 @@ The context contract (every key may be missing or empty; a template prints an em
                     allocated_total, unallocated, recorded_by (sencrm/billing/printing.py)
     customer        name, address, tax_code, phone, email, representative, representative_title
     lines           [{no, section, code, description, unit, quantity, unit_price, discount_percent,
-                      discount, vat_rate, amount, vat_amount}]  vat_rate: "0" "5" "8" "10" "KCT" "KKKNT"
+                      discount, vat_rate, amount, vat_amount, promotion_discount, gift}]
+                    vat_rate: "0" "5" "8" "10" "KCT" "KKKNT"; gift: a promotion's gift at price 0
     sections        [{name, subtotal}] in the order of the lines
-    totals          {subtotal, discount_total, vat_by_rate: {rate: amount}, vat_total, total}; an
+    totals          {subtotal, discount_total, vat_by_rate: {rate: amount}, vat_total, total}; a quote
+                    or order adds promotion_discount and other_discount (discount_total without it); an
                     invoice adds vat_base_by_rate: {rate: amount before VAT}
     total_in_words  "Tám mươi chín triệu … đồng" (from totals.total when not given)
     notes           free text

@@ -23,14 +23,14 @@ import functools
 import operator
 import traceback
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext as _
-from jinja2 import TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import BlockReference, LoopContext, Macro, markup_join
@@ -253,8 +253,9 @@ def _private_path(name: str) -> bool:
     return any(part.startswith("_") for part in name.split("."))
 
 
-def check_source(source: str) -> None:
-    """Refuse, with its line, what a template may not contain (before it is ever run)."""
+def check_source(source: str, names: frozenset[str] = CONTEXT_NAMES) -> None:
+    """Refuse, with its line, what a template may not contain (before it is ever run). `names`: the
+    context the template will be given (a document's by default; an email's: marketing/emailing.py)."""
     env = environment()
     try:
         ast = env.parse(source, filename=TEMPLATE_NAME)
@@ -284,11 +285,18 @@ def check_source(source: str) -> None:
                     node.lineno,
                 )
     try:  # compiles the template: an unknown filter or test is found here
-        unknown = sorted(meta.find_undeclared_variables(ast) - CONTEXT_NAMES - GLOBAL_NAMES)
+        unknown = sorted(meta.find_undeclared_variables(ast) - names - GLOBAL_NAMES)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(
             _("The template has a syntax error: %(error)s") % {"error": exc.message}, exc.lineno
         ) from None
+    if unknown and names != CONTEXT_NAMES:
+        line = _first_line(ast, lambda n: isinstance(n, nodes.Name) and n.name == unknown[0])
+        raise TemplateProblem(
+            _("“%(name)s” is not available here: use %(names)s.")
+            % {"name": unknown[0], "names": ", ".join(sorted(names))},
+            line,
+        )
     if unknown:
         line = _first_line(ast, lambda n: isinstance(n, nodes.Name) and n.name == unknown[0])
         raise TemplateProblem(
@@ -298,20 +306,23 @@ def check_source(source: str) -> None:
         )  # fmt: skip
 
 
-def _generate(source: str, context: Mapping[str, Any]) -> Iterator[str]:
+@functools.lru_cache(maxsize=32)
+def _compiled(source: str, names: frozenset[str]) -> Template:
+    """The checked and compiled template (an email campaign renders one source for every recipient)."""
+    check_source(source, names)
     template = environment().from_string(source)
     template.filename = TEMPLATE_NAME
-    return template.generate(**context)
+    return template
 
 
-def render_html(source: str, context: Mapping[str, Any]) -> str:
+def render_html(source: str, context: Mapping[str, Any], names: frozenset[str] = CONTEXT_NAMES) -> str:
     """The template's HTML for a context; TemplateProblem (with its line) for anything it may not do."""
-    check_source(source)
+    template = _compiled(source, names)
     token = _budget.set(Budget())
     parts: list[str] = []
     size = 0
     try:
-        for part in _generate(source, context):
+        for part in template.generate(**context):
             size += len(part)
             if size > MAX_OUTPUT_CHARS:
                 raise TemplateProblem(

@@ -52,6 +52,11 @@ def _wake_consumers_after_commit() -> None:
     on_commit_once(_enqueue_dispatch)
 
 
+def consumers_wake() -> None:
+    """For writers that add events themselves (Event.objects.create in bulk): one dispatch after commit."""
+    _wake_consumers_after_commit()
+
+
 def event_emit(
     *,
     type: str,

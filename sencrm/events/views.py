@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -83,7 +84,15 @@ def _get_record(user: Any, ct_id: int, pk: int, *, deleted: bool = False) -> Rec
 @require_POST
 def trash_restore(request: HttpRequest, ct_id: int, pk: int) -> HttpResponse:
     obj = _get_record(request.user, ct_id, pk, deleted=True)
-    services.record_restore(obj, actor=request.user)
+    try:
+        services.record_restore(obj, actor=request.user)
+    except IntegrityError:
+        # A unique value among live records (a promotion's code) was given to another one meanwhile.
+        messages.error(
+            request,
+            _("%(record)s cannot be restored: a record made since uses the same code.") % {"record": obj},
+        )
+        return redirect("events:trash")
     messages.success(request, _("%(record)s was restored.") % {"record": obj})
     return redirect("events:trash")
 

@@ -465,7 +465,20 @@ class CareOccasion(Record):
     task_subject = models.CharField(
         _("task"),
         max_length=200,
+        blank=True,
         help_text=_("What the owner is asked to do, e.g. “Gọi chúc mừng sinh nhật”."),
+    )
+    email = models.ForeignKey(
+        "EmailCampaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("email to send"),
+        help_text=_(
+            "An email campaign whose subject and body are sent to each person with an email consent, "
+            "once a year."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -496,3 +509,113 @@ class OccasionTouch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occasion_id}: {self.contact_id} ({self.year})"
+
+
+class EmailCampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EmailCampaign(Record):
+    """An email sent to a segment's people who have a current email consent for marketing.
+
+    It is a campaign too (`campaign`, channel email, made with it): a person who clicks one of its links
+    gets it as their latest campaign, so what they buy afterwards is credited to it in the attribution
+    report. Subject and body are templates in the documents' sandbox (sencrm/documents/sandbox.py) with
+    the merge fields of sencrm/marketing/emailing.py. Sending is sencrm/marketing/email_sender.py."""
+
+    access_module: ClassVar[str] = Module.MARKETING
+    audit_exclude = Record.audit_exclude | {
+        "recipients_total", "sent", "bounced", "opened", "clicked", "unsubscribed", "started_at",
+        "finished_at",
+    }  # fmt: skip
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.PROTECT, related_name="email", verbose_name=_("campaign"), editable=False
+    )
+    name = models.CharField(_("name"), max_length=200)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("segment")
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body (HTML with merge fields)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=EmailCampaignStatus.choices, default=EmailCampaignStatus.DRAFT
+    )
+    scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+    # Per-recipient results, counted when a recipient's state changes (each transition once).
+    recipients_total = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+    sent = models.PositiveIntegerField(_("sent"), default=0, editable=False)
+    bounced = models.PositiveIntegerField(_("bounced"), default=0, editable=False)
+    opened = models.PositiveIntegerField(_("opened"), default=0, editable=False)
+    clicked = models.PositiveIntegerField(_("clicked"), default=0, editable=False)
+    unsubscribed = models.PositiveIntegerField(_("unsubscribed"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("email campaign")
+        verbose_name_plural = _("email campaigns")
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="marketing_email_due_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:email_detail", args=[self.pk])
+
+
+class RecipientStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    BOUNCED = "bounced", _("Rejected by the server")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    SKIPPED = "skipped", _("Skipped (no consent or address)")
+
+
+class EmailRecipient(models.Model):
+    """One person's copy of an email campaign: queued when sending starts, then its fate.
+
+    `claimed_at` is a sender's lease on a queued row (email_sender.py): a worker killed mid-send leaves it,
+    and once the lease is over another run sends it. `round` is 0 for a campaign and the year for a care
+    occasion's yearly email (one copy per person per year)."""
+
+    email_campaign = models.ForeignKey(EmailCampaign, on_delete=models.CASCADE, related_name="recipients")
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    round = models.PositiveSmallIntegerField(default=0)
+    email = models.CharField(_("email"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(_("server's answer"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("email recipient")
+        verbose_name_plural = _("email recipients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_campaign", "contact", "round"], name="marketing_email_recipient_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["email_campaign", "status", "id"], name="marketing_email_rcpt_idx"),
+            models.Index(fields=["contact"], name="marketing_email_rcpt_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email_campaign_id}: {self.email}"

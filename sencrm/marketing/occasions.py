@@ -18,7 +18,7 @@ from typing import Any
 import holidays
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey import crontab
@@ -28,13 +28,17 @@ from sencrm.activities.services import activity_create_by_rule
 from sencrm.core import access
 from sencrm.core.modules import Action
 from sencrm.core.text import clean_text
+from sencrm.customers.ledger import consented_contact_ids
 from sencrm.customers.models import Contact
 from sencrm.events.services import record_create, record_delete, record_update
 from sencrm.marketing import segments
 from sencrm.marketing.models import CareOccasion, OccasionKind, OccasionTouch
 
 log = logging.getLogger(__name__)
-FIELDS = ("name", "kind", "day", "month", "days_before", "days_after", "segment", "task_subject", "is_active")
+FIELDS = (
+    "name", "kind", "day", "month", "days_before", "days_after", "segment", "task_subject", "email",
+    "is_active",
+)  # fmt: skip
 MAX_DAYS = 60
 
 
@@ -63,8 +67,11 @@ def _clean(data: dict[str, Any], current: CareOccasion | None = None) -> dict[st
     for name in ("name", "task_subject"):
         if name in cleaned or current is None:
             cleaned[name] = clean_text(str(cleaned.get(name) or ""))[:200]
-            if not cleaned[name]:
-                errors[name] = [_("This field is required.")]
+    if not cleaned.get("name", getattr(current, "name", "x")):
+        errors["name"] = [_("This field is required.")]
+    email = cleaned.get("email", getattr(current, "email", None))
+    if not cleaned.get("task_subject", getattr(current, "task_subject", "")) and email is None:
+        errors["task_subject"] = [_("Give a task for the owner, an email to send, or both.")]
     kind = cleaned.get("kind", getattr(current, "kind", ""))
     if kind not in OccasionKind.values:
         errors["kind"] = [_("Choose an occasion.")]
@@ -166,6 +173,10 @@ def run(occasion: CareOccasion, today: dt.date | None = None) -> int:
     if found is None:
         return 0
     people, on = found
+    if occasion.email_id is not None:
+        _queue_email(occasion, people, on.year)
+    if not occasion.task_subject:
+        return 0
     created = 0
     due = timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0)))
     for contact in people.select_related("owner").order_by("pk").iterator(chunk_size=500):
@@ -189,6 +200,28 @@ def run(occasion: CareOccasion, today: dt.date | None = None) -> int:
             continue  # already given this year (another run got there first)
         created += 1
     return created
+
+
+def _queue_email(occasion: CareOccasion, people: models.QuerySet[Contact], year: int) -> int:
+    """The occasion's email for today's people with an email consent: queued on its email campaign
+    (one copy per person per year: the year is the recipient's round) and sent by the worker."""
+    from sencrm.marketing import email_sender, emailing
+    from sencrm.marketing.models import EmailCampaign, EmailCampaignStatus
+
+    email = EmailCampaign.objects.filter(pk=occasion.email_id).first()
+    if email is None:
+        return 0
+    with transaction.atomic():
+        reachable = people.filter(pk__in=consented_contact_ids("email"))
+        queued = emailing.queue_recipients(email, round=year, contacts=reachable)
+        if queued:
+            EmailCampaign.all_objects.filter(pk=email.pk).update(
+                status=EmailCampaignStatus.SENDING,
+                started_at=email.started_at or timezone.now(),
+                recipients_total=F("recipients_total") + queued,
+            )
+            transaction.on_commit(lambda: email_sender.send_email_campaign(email.pk))
+    return queued
 
 
 def run_all(today: dt.date | None = None) -> dict[int, int]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sencrm.core import access
+from sencrm.core.db import analytic_query
 from sencrm.core.modules import Action
 from sencrm.core.text import clean_text
 from sencrm.customers.models import Contact
@@ -65,7 +66,9 @@ def contacts_matching(user: Any, rules: Any) -> models.QuerySet[Contact]:
 
 def count(user: Any, rules: Any) -> int:
     """The live count while editing: one COUNT over the user's contacts."""
-    return contacts_matching(user, rules).count()
+    query = contacts_matching(user, rules)
+    with analytic_query():
+        return query.count()
 
 
 def members(user: Any, segment: Segment) -> models.QuerySet[Contact]:
@@ -100,7 +103,9 @@ def counts(user: Any, segments: Iterable[Segment]) -> dict[int, int | None]:
         except ValidationError:
             out[segment.pk] = None
     if aggregates:
-        for key, value in visible.aggregate(**aggregates).items():
+        with analytic_query():
+            totals = visible.aggregate(**aggregates)
+        for key, value in totals.items():
             out[int(key[1:])] = value
     frozen = [s.pk for s in segments if s.kind == SegmentKind.FROZEN]
     if frozen:
@@ -122,7 +127,7 @@ def _snapshot(segment: Segment, actor: Any) -> int:
     sql, params = chosen.query.sql_with_params()
     table = SegmentMember._meta.db_table
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with analytic_query(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (segment_id, contact_id, added_at) SELECT %s, t.*, %s FROM ({sql}) t",  # noqa: S608 - our table; values are parameters
             [segment.pk, now, *params],

@@ -1,6 +1,14 @@
 """Marketing's pages: campaigns and their costs, the Fanpage / Zalo conversation queue, attribution."""
 
-from sencrm.marketing.views import attribution, audience, campaigns, conversations, occasions, segments
+from sencrm.marketing.views import (
+    attribution,
+    audience,
+    campaigns,
+    conversations,
+    email_campaigns,
+    occasions,
+    segments,
+)
 
 app_name = "marketing"
 
@@ -11,4 +19,5 @@ urlpatterns = [
     *attribution.urlpatterns,
     *audience.urlpatterns,
     *segments.urlpatterns,
+    *email_campaigns.urlpatterns,
 ]

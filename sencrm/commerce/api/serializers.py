@@ -44,7 +44,19 @@ class LineSerializer(ScopedRelationsMixin, serializers.Serializer):  # type: ign
     vat_amount = serializers.DecimalField(**MONEY, read_only=True)  # type: ignore[arg-type]
 
 
-class OrderLineSerializer(LineSerializer):
+class PromotedLineSerializer(LineSerializer):
+    """A quote's or order's line: the promotion's discount on it, or the gift line it added."""
+
+    promotion_discount = serializers.DecimalField(**MONEY, read_only=True)  # type: ignore[arg-type]
+    promotion_gift = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A gift the promotion added (at price 0). Sent back in `lines`, it is left out: the "
+        "promotion adds it again.",
+    )
+
+
+class OrderLineSerializer(PromotedLineSerializer):
     supplier = serializers.IntegerField(source="supplier_id", read_only=True, allow_null=True)
     delivery_date = serializers.DateField(required=False, allow_null=True)
     delivered_quantity = serializers.DecimalField(max_digits=15, decimal_places=3, read_only=True)
@@ -96,8 +108,29 @@ class DocumentSerializer(RecordSerializer):
         return [w.as_dict() for w in getattr(document, "warnings", [])]
 
 
-class QuoteSerializer(DocumentSerializer):
+PROMOTION_CODE_HELP = (
+    "The customer's promotion code (any case; empty: none, the automatic promotions apply). A code that "
+    'does not apply is a 400 with the reason: {"errors": {"promotion_code": ["…"]}}.'
+)
+
+
+class PromotedFields(serializers.Serializer):  # type: ignore[type-arg]
+    """What quotes and orders add: the promotion typed and what it gave (docs/api.md, "Promotions")."""
+
+    promotion_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text=PROMOTION_CODE_HELP
+    )
+    promotion_name = serializers.CharField(
+        read_only=True, help_text="The promotion applied (code or automatic)."
+    )
+    promotion_discount = serializers.DecimalField(**MONEY, read_only=True)  # type: ignore[arg-type]
+
+    PROMOTION = ["promotion_code", "promotion_name", "promotion_discount"]
+
+
+class QuoteSerializer(PromotedFields, DocumentSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:quote-detail", read_only=True)
+    lines = PromotedLineSerializer(many=True, required=False)
     opportunity = serializers.PrimaryKeyRelatedField(
         queryset=Opportunity.objects.all(), allow_null=True, required=False
     )
@@ -116,6 +149,7 @@ class QuoteSerializer(DocumentSerializer):
             "valid_until",
             "sent_at",
             "decided_at",
+            *PromotedFields.PROMOTION,
             "edit_version",
         ]
         read_only_fields = [*DocumentSerializer.READ_ONLY, "status", "sent_at", "decided_at"]
@@ -126,7 +160,7 @@ class QuoteSerializer(DocumentSerializer):
         return data
 
 
-class OrderSerializer(DocumentSerializer):
+class OrderSerializer(PromotedFields, DocumentSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:order-detail", read_only=True)
     opportunity = serializers.PrimaryKeyRelatedField(
         queryset=Opportunity.objects.all(), allow_null=True, required=False
@@ -150,6 +184,7 @@ class OrderSerializer(DocumentSerializer):
             "delivery_address",
             "confirmed_at",
             "cancelled_reason",
+            *PromotedFields.PROMOTION,
             "version",
         ]
         read_only_fields = [*DocumentSerializer.READ_ONLY, "status", "confirmed_at", "cancelled_reason"]

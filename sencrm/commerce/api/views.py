@@ -94,7 +94,8 @@ class DocumentViewSet(RecordViewSet):
         # The lines are written whole: on a create always (none is an empty document), on a change
         # only when sent.
         if creating or "lines" in data:
-            return {"lines": [dict(line) for line in data.pop("lines", [])]}
+            # A promotion's gift line sent back is left out: the promotion adds it again.
+            return {"lines": [dict(line) for line in data.pop("lines", []) if not line.get("promotion_gift")]}
         return {"lines": None}
 
     def answer(self, record: Any, code: int = status.HTTP_200_OK) -> Response:

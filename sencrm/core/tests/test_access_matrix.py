@@ -330,6 +330,17 @@ def _make(model, owner, team, name):
         fields.update(name=name, rules={"match": "all", "rules": []})
     elif label == "marketing.careoccasion":
         fields.update(name=name, kind="tet", task_subject="Gửi quà Tết")
+    elif label == "marketing.emailcampaign":
+        import datetime as dt
+
+        from sencrm.marketing.models import Campaign
+
+        campaign = Campaign.objects.create(
+            owner=owner, team=team, name=name, channel="email", start_date=dt.date(2026, 1, 1)
+        )
+        fields.update(name=name, campaign=campaign, subject="Chào {{ contact.name }}", body="<p>Xin chào</p>")
+    elif label == "promotions.promotion":
+        fields.update(name=name, code=f"KM-{name}"[:40].upper(), kind="percent", value=10)
     elif label == "privacy.datarequest":
         import datetime as dt
 

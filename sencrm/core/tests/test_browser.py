@@ -36,8 +36,14 @@ BILLING_ALL = [
 # Fanpage/Zalo conversations (leads module), campaigns (marketing), marketing results (reports),
 # personal-data requests (privacy) — after the products.
 CONV = "marketing:conversation_list"
-# Campaigns, segments and care occasions (marketing module).
-CAMPAIGNS = ["marketing:campaign_list", "marketing:segment_list", "marketing:occasion_list"]
+# Campaigns, segments, email campaigns, care occasions and promotions (marketing module).
+CAMPAIGNS = [
+    "marketing:campaign_list",
+    "marketing:segment_list",
+    "marketing:email_list",
+    "marketing:occasion_list",
+    "promotions:promotion_list",
+]
 RESULTS = "marketing:attribution"
 REQUESTS = "privacy:request_list"
 NAV = {

@@ -252,7 +252,7 @@ def test_the_contact_page_shows_the_ledger_escaped(client_as, org, make_contact)
 
 
 def test_the_unsubscribe_link_withdraws_email_marketing_and_a_tampered_one_records_nothing(org, make_contact):
-    from sencrm.privacy.unsubscribe import unsubscribe_url
+    from sencrm.customers.unsubscribe import unsubscribe_url
 
     contact = make_contact()
     services.contact_update(

@@ -209,6 +209,21 @@ def _check_sales_invariants() -> None:
     assert counted[kept_segments["Khách mua điều hòa > 6 tháng chưa bảo dưỡng"].pk]
     assert counted[kept_segments["Khách doanh nghiệp Hà Nội"].pk]
     assert Segment.objects.filter(kind="frozen", frozen_count__gt=0).exists()
+    # Two email campaigns sent in the past with their results, a draft, the birthday email (issue 16).
+    from sencrm.events.models import Event as TimelineEvent
+    from sencrm.marketing.models import CareOccasion, EmailCampaign, EmailRecipient
+
+    sent = list(EmailCampaign.objects.filter(status="sent"))
+    assert len(sent) == 2
+    for email in sent:
+        rows = EmailRecipient.objects.filter(email_campaign=email)
+        assert email.sent == rows.filter(sent_at__isnull=False).count() > 0
+        assert email.opened == rows.filter(opened_at__isnull=False).count()
+        assert email.recipients_total == rows.count()
+    assert sum(e.opened for e in sent) > 0 and sum(e.clicked for e in sent) > 0
+    assert TimelineEvent.objects.filter(type="email.sent").count() == sum(e.sent for e in sent)
+    assert EmailCampaign.objects.filter(status="draft").count() == 2
+    assert CareOccasion.objects.filter(kind="birthday", email__isnull=False).exists()
 
 
 def test_demo_organisation_matches_the_issue(db):
@@ -257,6 +272,7 @@ def _check_commerce_invariants() -> None:
                     vat_rate=line.vat_rate,
                     vat_reducible=line.vat_reducible,
                     section=line.section,
+                    promotion_discount=line.promotion_discount,
                 )
                 for line in order.lines.all()
             ],

@@ -24,7 +24,7 @@ from sencrm.imports.files import UploadRefused
 from sencrm.imports.values import CellError, parse_date
 from sencrm.marketing import costs_import, selectors, services
 from sencrm.marketing.forms import CampaignForm, CostAmountForm, CostForm, CostImportForm
-from sencrm.marketing.models import Campaign, CampaignChannel, CampaignCost
+from sencrm.marketing.models import Campaign, CampaignChannel, CampaignCost, EmailCampaign
 
 PAGE_SIZE = 50
 
@@ -113,6 +113,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cost_form": CostForm() if can_edit else None,
         "audience_url": _audience_url(campaign),
     }
+    email = EmailCampaign.objects.filter(campaign_id=campaign.pk).first()
+    if email is not None and access.in_scope(user, Action.VIEW, email):
+        from sencrm.marketing.views.email_campaigns import email_figures
+
+        context.update(email=email, **email_figures(email))
     return render(request, "marketing/campaign_detail.html", context)
 
 

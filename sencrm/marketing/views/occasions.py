@@ -29,7 +29,7 @@ class OccasionForm(RecordForm):
     class Meta:
         model = CareOccasion
         fields = ["name", "kind", "day", "month", "days_before", "days_after", "segment", "task_subject",
-                  "is_active", "owner"]  # fmt: skip
+                  "email", "is_active", "owner"]  # fmt: skip
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -51,7 +51,7 @@ def occasion_list(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     rows = (
         access.scope(user, CareOccasion, Action.VIEW)
-        .select_related("segment", "owner")
+        .select_related("segment", "owner", "email")
         .annotate(given=Count("touches", filter=Q(touches__year=year)))
         .order_by("-is_active", "name", "id")[:500]
     )

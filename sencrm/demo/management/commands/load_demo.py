@@ -11,6 +11,7 @@ from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
 from sencrm.demo.marketing import load_marketing
 from sencrm.demo.organisation import load_organisation
+from sencrm.demo.promotions import load_promotions
 from sencrm.demo.sales import load_sales
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         invoices, payments = load_billing(users)
         # After billing: campaigns are credited with the leads, customers and receipts already there.
         campaigns = load_marketing(users)
+        # After marketing: promotions name its campaigns; their orders are placed with their codes.
+        load_promotions(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 

@@ -3,10 +3,14 @@
 Following it (and confirming) appends a withdrawal of email marketing consent to the contact's ledger
 (source "unsubscribe", evidence: the link's purpose and issue date). The token is signed with the secret
 key (django.core.signing) and does not expire: a person may unsubscribe from an old email too.
+
+It lives beside the consent ledger (customers), below both apps that use it: the privacy app serves the
+page, marketing puts the link in its emails (neither may import the other's modules both ways).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core import signing
@@ -25,8 +29,19 @@ class BadToken(Exception):
     """A token that was not made by us (tampered, truncated, for another purpose)."""
 
 
+# Called in the unsubscribe's transaction with the token's data and whether a withdrawal was recorded:
+# how a higher app learns of it (marketing counts it on the email campaign the link came in).
+AFTER_UNSUBSCRIBE: list[Callable[[dict[str, Any], bool], None]] = []
+
+
+def token_for(contact_id: int, **extra: Any) -> str:
+    """A token naming the contact; `extra` (e.g. the campaign copy it came in) is signed with it."""
+    data = {"c": contact_id, "d": timezone.localdate().isoformat(), **extra}
+    return signing.dumps(data, salt=SALT, compress=True)
+
+
 def unsubscribe_token(contact: Contact) -> str:
-    return signing.dumps({"c": contact.pk, "d": timezone.localdate().isoformat()}, salt=SALT, compress=True)
+    return token_for(contact.pk)
 
 
 def unsubscribe_url(contact: Contact, request: Any = None) -> str:
@@ -55,6 +70,8 @@ def unsubscribe(token: str) -> bool:
         return False
     latest = ledger.latest_rows(contact).get((CHANNEL, ledger.MARKETING))
     if latest is not None and not latest.granted:
+        for hook in AFTER_UNSUBSCRIBE:
+            hook(data, False)
         return False
     issued = str(data.get("d", ""))[:10]
     ledger.consent_append(
@@ -65,4 +82,6 @@ def unsubscribe(token: str) -> bool:
         source=ConsentSource.UNSUBSCRIBE,
         evidence=f"unsubscribe link ({SALT}), issued {issued}",
     )
+    for hook in AFTER_UNSUBSCRIBE:
+        hook(data, True)
     return True
