@@ -3,9 +3,9 @@
 When a scheduled campaign is due, its audience is queued in one INSERT … SELECT (one row per person,
 sencrm/marketing/emailing.py), and the campaign is `sending`. A sender then works in batches:
 
-1. **claim** a batch of queued rows with one UPDATE that stamps them with its own time (`claimed_at`),
-   a lease: rows another sender holds are not taken, and two senders never take the same row (the UPDATE
-   re-checks the lease row by row; on PostgreSQL a second UPDATE waits and then finds the row taken);
+1. **claim** a batch of free queued rows (never claimed, or their lease over) and stamp them with its
+   own time (`claimed_at`), a lease: on PostgreSQL with FOR UPDATE SKIP LOCKED, so senders side by side
+   take different rows; on SQLite the write lock serialises the claims;
 2. for each row: check the consent again (a person may have withdrawn since the queueing), render, hand
    the message to the SMTP server, and **at once** record it `sent` in its own transaction, with the
    campaign's counter and the `email.sent` event on the contact's timeline;
@@ -31,7 +31,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from huey import crontab
@@ -76,18 +76,30 @@ def start(email_id: int) -> EmailCampaign | None:
         return cast(EmailCampaign, email)
 
 
+def _free(email: EmailCampaign, now: dt.datetime) -> models.QuerySet[EmailRecipient]:
+    """Its queued rows that no sender holds (never claimed, or the claim's lease is over)."""
+    lease = now - dt.timedelta(seconds=settings.EMAIL_CAMPAIGN_LEASE_SECONDS)
+    return EmailRecipient.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=lease),
+        email_campaign_id=email.pk,
+        status=RecipientStatus.QUEUED,
+    )
+
+
 def claim(email: EmailCampaign, size: int = BATCH) -> list[EmailRecipient]:
-    """Take up to `size` queued rows whose lease is free, stamped with this claim's own time."""
+    """Take up to `size` free queued rows, stamped with this claim's own time. On PostgreSQL the rows
+    another sender is claiming at this moment are skipped (FOR UPDATE SKIP LOCKED), so senders working
+    side by side take different rows instead of queueing behind each other."""
     stamp = timezone.now()
-    free = Q(claimed_at__isnull=True) | Q(
-        claimed_at__lt=stamp - dt.timedelta(seconds=settings.EMAIL_CAMPAIGN_LEASE_SECONDS)
-    )
-    waiting = EmailRecipient.objects.filter(email_campaign_id=email.pk, status=RecipientStatus.QUEUED)
-    ids = waiting.filter(free).order_by("id").values("id")[:size]
-    EmailRecipient.objects.filter(free, pk__in=ids, status=RecipientStatus.QUEUED).update(
-        claimed_at=stamp, attempts=F("attempts") + 1
-    )
-    rows = list(waiting.filter(claimed_at=stamp).select_related("email_campaign").order_by("id"))
+    with transaction.atomic():
+        ids = list(
+            _free(email, stamp)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:size]
+        )
+        EmailRecipient.objects.filter(pk__in=ids).update(claimed_at=stamp, attempts=F("attempts") + 1)
+    rows = list(EmailRecipient.objects.filter(pk__in=ids).select_related("email_campaign").order_by("id"))
     worn = [row for row in rows if row.attempts > MAX_ATTEMPTS]
     for row in worn:
         _bounce(row, "too many temporary failures")
@@ -202,6 +214,8 @@ def send(email_id: int, *, limit: int | None = None) -> int:
             email.refresh_from_db(fields=["subject", "body", "name"])
             batch = claim(email, BATCH if limit is None else min(BATCH, limit - handed))
             if not batch:
+                if _free(email, timezone.now()).exists():
+                    continue  # another sender held these rows a moment ago: free again, or worn out
                 _finish_if_done(email)
                 break
             ids = [row.contact_id for row in batch]
