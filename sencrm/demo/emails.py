@@ -99,7 +99,8 @@ def _sent_in_the_past(email: EmailCampaign, when: dt.datetime, rng: random.Rando
             continue
         row.status, row.sent_at = RecipientStatus.SENT, sent_at
         counts["sent"] += 1
-        events.append(_event("email.sent", row, email, sent_at, contact_type, row_type))
+        row.email_campaign = email
+        events.append(email_sender.sent_event(row, sent_at, contact_type, row_type))
         if rng.random() < 0.42:
             row.status, row.opened_at = (
                 RecipientStatus.OPENED,
@@ -123,20 +124,4 @@ def _sent_in_the_past(email: EmailCampaign, when: dt.datetime, rng: random.Rando
     Event.objects.bulk_create(events)
     EmailCampaign.objects.filter(pk=email.pk).update(
         status="sent", started_at=when, finished_at=when + dt.timedelta(minutes=5), **counts
-    )
-
-
-def _event(
-    kind: str, row: EmailRecipient, email: EmailCampaign, at: dt.datetime, contact_type: Any, row_type: Any
-) -> Event:
-    return Event(
-        type=kind,
-        occurred_at=at,
-        actor_label=f"email#{email.pk}",
-        subject_type=row_type,
-        subject_id=row.pk,
-        subject_repr=row.email[:200],
-        customer_type=contact_type,
-        customer_id=row.contact_id,
-        data={"email_campaign": email.pk, "name": email.name, "contact": row.contact_id, "email": row.email},
     )

@@ -123,18 +123,29 @@ def _sent(row: EmailRecipient, subject: str, contact_type: ContentType, row_type
         if not done:
             return False
         # Written here, not through event_emit: one dispatch is queued per batch, not per message.
-        Event.objects.create(
-            type="email.sent",
-            occurred_at=now,
-            actor_label=f"email#{row.email_campaign_id}",
-            subject_type=row_type,
-            subject_id=row.pk,
-            subject_repr=row.email[:200],
-            customer_type=contact_type,
-            customer_id=row.contact_id,
-            data=event_data(row, {"subject": subject[:300]}),
-        )
+        sent_event(row, now, contact_type, row_type, {"subject": subject[:300]}).save()
     return True
+
+
+def sent_event(
+    row: EmailRecipient,
+    at: dt.datetime,
+    contact_type: ContentType,
+    row_type: ContentType,
+    extra: dict[str, str] | None = None,
+) -> Event:
+    """The `email.sent` event of a recipient's copy, unsaved (the demo writes them in bulk)."""
+    return Event(
+        type="email.sent",
+        occurred_at=at,
+        actor_label=f"email#{row.email_campaign_id}",
+        subject_type=row_type,
+        subject_id=row.pk,
+        subject_repr=row.email[:200],
+        customer_type=contact_type,
+        customer_id=row.contact_id,
+        data=event_data(row, extra),
+    )
 
 
 def _bounce(row: EmailRecipient, reason: str) -> None:
