@@ -8,6 +8,7 @@
     BENCH=commerce make bench                     # SIZE orders, quotes, a 200-line PDF (bench/commerce.py)
     BENCH=marketing DATABASE_URL=… make bench     # attribution, 1M contacts, 2M receipts (bench/marketing.py)
     BENCH=segments DATABASE_URL=… make bench      # segment counts over 1M contacts (bench/segments.py)
+    BENCH=callcard DATABASE_URL=… make bench      # caller card at 1M contacts, screen pop (bench/callcard.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -252,6 +253,14 @@ def run_segments_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "segments.py")], check=True)  # noqa: S603
 
 
+def run_callcard_benchmark() -> None:
+    """BENCH=callcard: the caller's card over 1,000,000 contacts and a call event's way to 20 connected
+    agents through two server processes and Redis (bench/callcard.py), own PostgreSQL database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "callcard.py")], check=True)  # noqa: S603
+
+
 def run_email_benchmark() -> None:
     """BENCH=email: an email campaign to EMAIL_RECIPIENTS people through a local SMTP sink (bench/mailing.py),
     own database."""
@@ -294,12 +303,15 @@ def main() -> None:
     if only == "email":  # bench/mailing.py: its own database, a local SMTP sink
         run_email_benchmark()
         return
+    if only == "callcard":  # bench/callcard.py: its own PostgreSQL database, a server and Redis
+        run_callcard_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
         raise SystemExit(
             f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing, "
-            "segments or email."
+            "segments, email or callcard."
         )
     selected = BENCHMARKS if only == "all" else (only,)
 

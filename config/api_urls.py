@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("sencrm.marketing.api.urls")),
     path("", include("sencrm.promotions.api.urls")),
     path("", include("sencrm.privacy.api.urls")),
+    path("", include("sencrm.support.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sencrm.marketing",
     "sencrm.promotions",
     "sencrm.privacy",
+    "sencrm.support",
     "sencrm.documents",
     "sencrm.demo",
 ]
@@ -222,6 +223,20 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Telephony (sencrm/support/telephony.py): the adapters' shared secrets; empty = that adapter is off (404).
+# Stringee signs its event_url calls with the project's signing secret; an Asterisk AMI forwarder sends
+# TELEPHONY_ASTERISK_TOKEN in the X-Telephony-Token header. A call whose extension is nobody's goes to
+# TELEPHONY_DEFAULT_USER (a user name), else to the first administrator.
+TELEPHONY_STRINGEE_SECRET = env_str("TELEPHONY_STRINGEE_SECRET", "") or ""
+TELEPHONY_ASTERISK_TOKEN = env_str("TELEPHONY_ASTERISK_TOKEN", "") or ""
+TELEPHONY_DEFAULT_USER = env_str("TELEPHONY_DEFAULT_USER", "") or ""
+# The live screen pop's server-sent events (served by the ASGI application, config/asgi.py): a comment line
+# every LIVE_HEARTBEAT_SECONDS keeps proxies from closing the connection and finds browsers that left; the
+# stream ends after LIVE_STREAM_SECONDS and the browser reconnects by itself.
+ASGI_APPLICATION = "config.asgi.application"
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 20)
+LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 1800)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "sencrm.users.authentication.BearerTokenAuthentication",
@@ -275,6 +290,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignChannelEnum": "sencrm.marketing.models.CampaignChannel",
         "ConsentChannelEnum": "sencrm.customers.choices.ConsentChannel",
         "DataRequestKindEnum": "sencrm.privacy.models.RequestKind",
+        "TicketStatusEnum": "sencrm.support.models.TicketStatus",
+        "CallDirectionEnum": "sencrm.support.models.CallDirection",
     },
 }
 
@@ -283,6 +300,9 @@ TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30)
 # Public web-to-lead forms: at most this many submissions per IP address in the window.
 WEBFORM_RATE_LIMIT = env_int("WEBFORM_RATE_LIMIT", 5)
 WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
+# Customer care: days a resolved ticket may be reopened, and days a customer's signed link lasts.
+SUPPORT_REOPEN_DAYS = env_int("SUPPORT_REOPEN_DAYS", 7)
+SUPPORT_LINK_DAYS = env_int("SUPPORT_LINK_DAYS", 90)
 # Imports: the largest file accepted, and the largest an XLSX may unpack to (zip bombs).
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 100)
 IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 4096)

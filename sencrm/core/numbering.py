@@ -52,6 +52,7 @@ DEFAULT_FORMATS: dict[str, NumberFormat] = {
     "payment": NumberFormat("PC", 6),  # phiếu chi
     "return": NumberFormat("TH", 5),  # hàng trả lại
     "data_request": NumberFormat("YCDL", 5),  # yêu cầu về dữ liệu cá nhân (sencrm/privacy)
+    "ticket": NumberFormat("SC", 6),  # phiếu sự cố, khiếu nại (sencrm/support)
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -60,3 +61,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "errors/403_csrf.html", status=403)
+
+
+def client_ip(request: HttpRequest) -> str:
+    ip = request.META.get("REMOTE_ADDR", "") or ""
+    # Behind a reverse proxy (BEHIND_PROXY sets SECURE_PROXY_SSL_HEADER) every visitor arrives from
+    # the proxy's address: take the address the proxy appended last. Earlier entries are whatever the
+    # visitor sent and could be forged to dodge the rate limit. Without a proxy the header is ignored.
+    if settings.SECURE_PROXY_SSL_HEADER:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if hops:
+            ip = hops[-1]
+    return ip[:45] or "unknown"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -92,6 +93,13 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Other modules widen a user's "own"/"team" customers with those they work for (a technician's second-line
+# tickets, later their work orders): each returns a filter on the customer model, or None (customers
+# cannot import those modules: they register here, in their AppConfig.ready()).
+Reach = Callable[[Any, str, "type[Customer]"], "models.Q | None"]
+REACH: list[Reach] = []
 
 
 class Customer(Record):
@@ -184,6 +192,24 @@ class Customer(Record):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def access_q(cls, user: Any, level: str) -> models.Q:
+        q = super().access_q(user, level)
+        for reach in REACH:
+            extra = reach(user, level, cls)
+            if extra is not None:
+                q |= extra
+        return q
+
+    def in_access_scope(self, user: Any, level: str) -> bool:
+        if super().in_access_scope(user, level):
+            return True
+        for reach in REACH:
+            extra = reach(user, level, type(self))
+            if extra is not None and type(self)._default_manager.filter(extra, pk=self.pk).exists():
+                return True
+        return False
 
     def event_customer(self) -> models.Model:
         return self

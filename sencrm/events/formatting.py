@@ -68,6 +68,8 @@ _SYSTEM_NAMES: dict[str, Any] = {
     "purge": gettext_lazy("System (scheduled task)"),
     "scheduler": gettext_lazy("System (scheduled task)"),
     "worker": gettext_lazy("System (scheduled task)"),
+    "sla": gettext_lazy("System (SLA clock)"),
+    "telephony": gettext_lazy("System (telephony)"),
 }
 
 

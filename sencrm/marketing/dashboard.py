@@ -78,13 +78,32 @@ def leads_against_cost(user: Any, today: dt.date | None = None) -> list[dict[str
     return rows
 
 
+def email_campaigns_now(user: Any, today: dt.date | None = None) -> list[Any]:
+    """The email campaigns sending or scheduled, then those sent in the last 7 days (one query)."""
+    from sencrm.marketing.models import EmailCampaign, EmailCampaignStatus
+
+    day = today or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=7), dt.time.min))
+    live = (EmailCampaignStatus.SENDING, EmailCampaignStatus.SCHEDULED)
+    rows = list(
+        access.scope(user, EmailCampaign)
+        .filter(Q(status__in=live) | Q(status=EmailCampaignStatus.SENT, finished_at__gte=since))
+        .order_by("-id")[:50]
+    )
+    rank: dict[str, int] = {EmailCampaignStatus.SENDING: 0, EmailCampaignStatus.SCHEDULED: 1}
+    rows.sort(key=lambda e: (rank.get(e.status, 2), e.scheduled_at or e.finished_at or e.created_at))
+    return rows[:ROWS]
+
+
 @homepage.register
 def marketing_widget(user: Any) -> dict[str, Any]:
     """The marketing role's home (and a manager's or an administrator's): only for those who run
     campaigns (create right), not for salespeople who merely read them."""
     if not access.can(user, Module.MARKETING, Action.CREATE):
         return {}
-    context: dict[str, Any] = {"marketing": {"leads_cost": leads_against_cost(user)[:ROWS]}}
+    context: dict[str, Any] = {
+        "marketing": {"leads_cost": leads_against_cost(user)[:ROWS], "emails": email_campaigns_now(user)}
+    }
     if access.can(user, Module.LEADS, Action.VIEW):
         from sencrm.marketing.conversations import conversations_new
 

@@ -15,6 +15,7 @@ TYPE_LABELS = {
 
 def register() -> None:
     from sencrm.commerce import promotions
+    from sencrm.promotions import dashboard  # noqa: F401  (its home page widget)
     from sencrm.promotions.engine import Engine
 
     register_type_labels(TYPE_LABELS)

@@ -64,6 +64,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         gettext_noop("Customer care"),
         gettext_noop("Reads all customers; handles tickets, care calls and reviews."),
         _grants([M.CUSTOMERS], [A.VIEW], S.ALL)
+        # A caller nobody knows yet becomes a contact from the screen pop.
+        + _grants([M.CUSTOMERS], [A.CREATE, A.EDIT], S.OWN)
         + _grants([M.SUPPORT], [A.VIEW, A.CREATE, A.EDIT, A.EXPORT], S.ALL)
         # Customers ask care for a copy or the deletion of their data: care registers the request.
         + _grants([M.PRIVACY], [A.VIEW, A.CREATE], S.ALL)
@@ -73,10 +75,12 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     ),
     "technician": (
         gettext_noop("Technician"),
-        gettext_noop("Their own work orders and the customers on them."),
+        gettext_noop("Their own work orders and the customers on them; the tickets of their care queues."),
         # "Own" customers for a technician are the customers on their work orders: the field
         # service module widens Contact/Account.access_q for that.
         _grants([M.FIELDSERVICE], [A.VIEW, A.EDIT], S.OWN)
+        # Second-line tickets: those of the queues they are members of (support.Ticket.access_q).
+        + _grants([M.SUPPORT], [A.VIEW, A.CREATE, A.EDIT], S.TEAM)
         + _grants([M.CUSTOMERS], [A.VIEW], S.OWN)
         + _grants([M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN),

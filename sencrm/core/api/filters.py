@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -56,3 +57,20 @@ class StrictOrderingFilter(OrderingFilter):
                 "commas. Anything else is a 400."
             )
         return parameters
+
+
+# Sorts last when a nullable date is replaced by it in an ordering (keyset cursors never meet a NULL).
+LAST_DATETIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+class AliasOrderingFilter(StrictOrderingFilter):
+    """The allowlisted ?ordering=, where a public name may sort by an annotation (view.ordering_aliases)."""
+
+    def get_ordering(self, request: Request, queryset: models.QuerySet[Any], view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        aliases: dict[str, str] = getattr(view, "ordering_aliases", {})
+        if not ordering:
+            return ordering
+        return [
+            ("-" if f.startswith("-") else "") + aliases.get(f.lstrip("-"), f.lstrip("-")) for f in ordering
+        ]

@@ -32,6 +32,7 @@ REACH = {
     ("manager", "team"): {"sales1_hn", "manager_hn", "admin_in_hn"},
     ("marketing", "own"): set(),
     ("tech", "own"): set(),
+    ("tech", "team"): set(),  # no team; second-line queues add their tickets (support.Ticket.access_q)
     ("care", "own"): set(),
     ("accountant", "own"): set(),
 }
@@ -43,7 +44,7 @@ EXPECTED = {
         "sales1": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
         "sales2": {"view": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"},
         "marketing": {"view": "all"},
-        "care": {"view": "all"},
+        "care": {"view": "all", "create": "own", "edit": "own"},
         "tech": {"view": "own"},
         "board": {},
         "accountant": {"view": "all", "export": "all"},
@@ -64,7 +65,7 @@ EXPECTED = {
         "sales2": {},
         "marketing": {},
         "care": {"view": "all", "create": "all", "edit": "all", "export": "all"},
-        "tech": {},
+        "tech": {"view": "team", "create": "team", "edit": "team"},
         "board": {},
         "accountant": {},
     },
@@ -356,6 +357,23 @@ def _make(model, owner, team, name):
             acknowledge_due_at=when,
             due_at=when,
         )
+    elif label == "support.ticket":
+        fields.update(number=f"{label}-{name}"[:30], subject=name)
+    elif label == "support.call":
+        fields.update(number="+84901234567")
+    elif label == "support.carecall":
+        import datetime as dt
+
+        fields.update(purpose=name, due_date=dt.date(2026, 8, 3))
+    elif label == "support.survey":
+        from sencrm.marketing.models import Segment
+
+        segment = Segment.objects.create(
+            owner=owner, team=team, name=f"NPS {name}", rules={"match": "all", "rules": []}
+        )
+        fields.update(name=name, segment=segment, question="Bạn có giới thiệu chúng tôi không?")
+    elif label == "support.review":
+        fields.update(kind="csat")
     else:
         raise AssertionError(f"add a maker for {label} to the access matrix")
     return model.objects.create(**fields)

@@ -46,6 +46,7 @@ CAMPAIGNS = [
 ]
 RESULTS = "marketing:attribution"
 REQUESTS = "privacy:request_list"
+SUPPORT = ["support:ticket_list", "support:carecall_list", "support:call_list", "support:review_list"]
 NAV = {
     "admin": [
         "home",
@@ -59,6 +60,7 @@ NAV = {
         *CAMPAIGNS,
         RESULTS,
         REQUESTS,
+        *SUPPORT,
         "events:trash",
         "events:log",
         "users:user_list",
@@ -74,6 +76,7 @@ NAV = {
         CONV,
         *CAMPAIGNS,
         RESULTS,
+        *SUPPORT,
         "events:trash",
     ],
     "sales1": [
@@ -122,9 +125,10 @@ NAV = {
         REQUESTS,
         "events:trash",
     ],
-    # Care reads orders to answer customers, and registers personal-data requests.
-    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS],
-    "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list"],
+    # Care reads orders to answer customers, registers personal-data requests, and works tickets, care
+    # calls, the call log and ratings.
+    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS, *SUPPORT],
+    "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list", *SUPPORT],
     "board": ["home", RESULTS],
 }
 

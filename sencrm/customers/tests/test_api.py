@@ -157,7 +157,7 @@ def test_bad_input_is_a_clear_400(api):
 
 def test_read_only_roles_cannot_write(api, make_contact):
     c = make_contact()
-    client = api("care")
+    client = api("accountant")
     assert client.get(f"/api/v1/contacts/{c.pk}/").status_code == 200
     assert post(client, "/api/v1/contacts/", {"full_name": "X"}).status_code == 403
     assert patch(client, f"/api/v1/contacts/{c.pk}/", {"title": "x"}).status_code == 403

@@ -181,5 +181,5 @@ def test_list_offers_export_and_bulk_by_role(client_as, make_contact):
     make_contact()
     html = client_as("sales1").get(reverse("customers:contact_list")).content.decode()
     assert 'data-testid="export-csv"' in html and 'data-testid="bulk-form"' in html
-    html = client_as("care").get(reverse("customers:contact_list")).content.decode()
+    html = client_as("marketing").get(reverse("customers:contact_list")).content.decode()
     assert 'data-testid="export-csv"' not in html and 'data-testid="bulk-form"' not in html

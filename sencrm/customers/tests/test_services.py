@@ -111,7 +111,7 @@ def test_sales_cannot_touch_another_teams_contact(org, make_contact):
 
 
 def test_read_only_roles_cannot_create(org):
-    for username in ("marketing", "care", "tech", "board"):
+    for username in ("marketing", "accountant", "tech", "board"):
         with pytest.raises(PermissionDenied):
             services.contact_create(actor=org[username], data={"full_name": "Trần Văn B"})
 

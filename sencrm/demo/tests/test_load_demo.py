@@ -43,9 +43,33 @@ def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     _check_sales_invariants()
     _check_commerce_invariants()
     _check_billing_invariants()
+    _check_support_invariants()
     call_command("load_demo")
     assert _counts() == counts
     assert counts[:3] == (9, 2, 8)
+
+
+def _check_support_invariants() -> None:
+    """A month of tickets: most resolved and rated, some waiting, some escalated, some past their SLA;
+    care starts the day with open tickets and care calls; no event in the future."""
+    from sencrm.support.models import CareCall, Queue, Review, Ticket
+
+    assert Queue.objects.filter(line="first").exists() and Queue.objects.filter(line="second").exists()
+    tickets = Ticket.objects.all()
+    statuses = Counter(tickets.values_list("status", flat=True))
+    assert statuses["resolved"] + statuses["closed"] >= 10
+    assert statuses["waiting"] >= 2 and statuses["new"] >= 2
+    assert tickets.filter(breached=True).count() >= 2
+    assert tickets.filter(line="second").count() >= 3
+    assert Event.objects.filter(type="ticket.escalated").exists()
+    assert Event.objects.filter(type="ticket.sla_breached").exists()
+    assert Review.objects.filter(answered_at__isnull=False, score__isnull=False).count() >= 8
+    care = User.objects.get(username="care")
+    assert tickets.filter(owner=care, status__in=["new", "open"]).exists()
+    assert CareCall.objects.filter(owner=care, status="planned", due_date=timezone.localdate()).exists()
+    assert not Event.objects.filter(type__startswith="ticket.", occurred_at__gt=timezone.now()).exists()
+    for ticket in tickets.filter(status__in=["resolved", "closed"]):
+        assert ticket.resolved_at is not None and ticket.resolved_at >= ticket.created_at, ticket.number
 
 
 def _check_billing_invariants() -> None:

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from sencrm.core import access
 from sencrm.core.api.base import ModuleRight, RecordViewSet
 from sencrm.core.api.errors import ApiErrorSerializer
-from sencrm.core.api.filters import StrictOrderingFilter
+from sencrm.core.api.filters import LAST_DATETIME, AliasOrderingFilter
 from sencrm.core.api.pagination import RecordCursorPagination
 from sencrm.core.api.schema import SEARCH
 from sencrm.core.modules import Action, Module
@@ -45,7 +45,6 @@ from sencrm.sales.filters import LeadFilter, OpportunityFilter
 from sencrm.sales.models import Lead, Opportunity, Pipeline, Stage
 
 # Nullable sort columns sort through a non-null twin, so a cursor position is never null.
-LAST_DATETIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 LAST_DATE = dt.date(9999, 12, 31)
 
 ERRORS = {
@@ -76,19 +75,6 @@ OPPORTUNITY_ORDERING = OpenApiParameter(
     "a leading `-` sorts descending. Anything else is a 400.",
 )
 NAME_SEARCH = OpenApiParameter("search", str, description="Text contained in the opportunity's name.")
-
-
-class AliasOrderingFilter(StrictOrderingFilter):
-    """The allowlisted ?ordering=, where a public name may sort by an annotation (view.ordering_aliases)."""
-
-    def get_ordering(self, request: Request, queryset: models.QuerySet[Any], view: Any) -> Any:
-        ordering = super().get_ordering(request, queryset, view)
-        aliases: dict[str, str] = getattr(view, "ordering_aliases", {})
-        if not ordering:
-            return ordering
-        return [
-            ("-" if f.startswith("-") else "") + aliases.get(f.lstrip("-"), f.lstrip("-")) for f in ordering
-        ]
 
 
 class SalesRecordViewSet(RecordViewSet):

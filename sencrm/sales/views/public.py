@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sencrm.core.phones import to_e164
 from sencrm.core.text import clean_text
+from sencrm.core.views import client_ip
 from sencrm.customers.models import Province
 from sencrm.customers.provinces import ProvinceChoiceField
 from sencrm.sales.models import WebForm
@@ -69,18 +70,6 @@ def check_token(form: WebForm, token: str) -> str:
     if age > TOKEN_MAX_AGE:
         return "expired"
     return "ok"
-
-
-def client_ip(request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR", "") or ""
-    # Behind a reverse proxy (BEHIND_PROXY sets SECURE_PROXY_SSL_HEADER) every visitor arrives from
-    # the proxy's address: take the address the proxy appended last. Earlier entries are whatever the
-    # visitor sent and could be forged to dodge the rate limit. Without a proxy the header is ignored.
-    if settings.SECURE_PROXY_SSL_HEADER:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if hops:
-            ip = hops[-1]
-    return ip[:45] or "unknown"
 
 
 def _safe_referrer(value: str) -> str:

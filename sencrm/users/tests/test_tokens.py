@@ -54,10 +54,10 @@ def test_bad_revoked_and_expired_tokens_answer_401(org):
 
 
 def test_token_writes_need_no_csrf_but_keep_the_gate(org):
-    _t, raw = api_token_create(user=org["care"], name="x")
+    _t, raw = api_token_create(user=org["marketing"], name="x")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", enforce_csrf_checks=True)
     response = client.post("/api/v1/contacts/", {"full_name": "X"}, content_type="application/json")
-    assert response.status_code == 403  # care may not create contacts: the token carries the role
+    assert response.status_code == 403  # marketing may not create contacts: the token carries the role
 
 
 def test_create_api_token_command(org, capsys):

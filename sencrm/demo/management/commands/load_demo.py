@@ -13,6 +13,7 @@ from sencrm.demo.marketing import load_marketing
 from sencrm.demo.organisation import load_organisation
 from sencrm.demo.promotions import load_promotions
 from sencrm.demo.sales import load_sales
+from sencrm.demo.support import load_support
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         campaigns = load_marketing(users)
         # After marketing: promotions name its campaigns; their orders are placed with their codes.
         load_promotions(users)
+        # After commerce and marketing: tickets name the demo's customers; care calls follow deliveries.
+        tickets = load_support(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -55,6 +58,8 @@ class Command(BaseCommand):
                 "marketing.CampaignCost",
                 "marketing.Conversation",
                 "marketing.ConversationMessage",
+                "support.Ticket",
+                "support.CareCall",
             )
             for t in written_tables(apps.get_model(label))
         ]
@@ -64,6 +69,6 @@ class Command(BaseCommand):
                 f"Demo data ready: {len(users)} demo users (password: demo); "
                 f"added {customers} customers, {activities} activities, {leads} leads, "
                 f"{opportunities} opportunities, {quotes} quotes, {orders} orders, {contracts} contracts, "
-                f"{invoices} invoices, {payments} receipts and {campaigns} campaigns."
+                f"{invoices} invoices, {payments} receipts, {campaigns} campaigns and {tickets} tickets."
             )
         )
