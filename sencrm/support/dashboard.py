@@ -85,8 +85,24 @@ def _customer_panel(user: Any, param: str, customer: Any) -> myday.Panel | None:
             "count": qs.count() if len(tickets) >= selectors.PANEL_ROWS else len(tickets),
             "all_url": f"{reverse('support:ticket_list')}?{param}={customer.pk}",
             "new_url": f"{reverse('support:ticket_create')}?{param}={customer.pk}" if can_create else "",
+            **_customer_ratings(user, param, customer),
         },
     )
+
+
+def _customer_ratings(user: Any, param: str, customer: Any) -> dict[str, Any]:
+    """The customer's ratings as the user may read them: the CSAT summary and the last NPS answer."""
+    from sencrm.support.models import Review, ReviewKind
+    from sencrm.support.reviews import csat_summary
+
+    theirs = access.scope(user, Review).filter(**{param: customer})
+    last_nps = (
+        theirs.filter(kind=ReviewKind.NPS, answered_at__isnull=False, score__isnull=False)
+        .order_by("-answered_at")
+        .values_list("score", flat=True)
+        .first()
+    )
+    return {"csat": csat_summary(theirs), "last_nps": last_nps}
 
 
 @panels.register("customers.contact")

@@ -96,7 +96,7 @@ def test_call_log_refuses_bad_input(org, data, field):
     assert not Call.objects.exists()
 
 
-def test_call_log_needs_a_customer_or_a_number(org):
+def test_call_log_needs_a_customer_or_a_number(org, english):
     with pytest.raises(ValidationError) as caught:
         call_log(actor=org["care"], data={"notes": "?"})
     assert caught.value.messages == ["Choose the customer or enter the phone number."]
@@ -114,7 +114,7 @@ def test_call_log_is_gated(org, customer, make_contact):
     assert call_log(actor=org["manager"], data={"number": "0903 111 333"}).contact is None
 
 
-def test_call_back_creates_the_follow_up_task_once(org, customer):
+def test_call_back_creates_the_follow_up_task_once(org, customer, english):
     call = call_log(actor=org["care"], data={"contact": customer, "duration": 60})
     when = later(24)
     call = call_update(
@@ -284,3 +284,12 @@ def test_the_live_page(client, org, phones, customer):
     assert 'id="screenpop" data-live-url="/live/events/"' in html and "101" in html
     assert "Nguyễn Thị Ánh Tuyết" in html  # today's call
     assert '<script src="/static/js/screenpop.js" defer></script>' in html
+
+
+@pytest.fixture
+def english():
+    """These tests read the services' messages in English (their source text)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
