@@ -56,3 +56,14 @@ def close_db(fn: Callable[P, R]) -> Callable[P, R]:
     """huey.contrib.djhuey.close_db: close stale database connections before and after the call."""
     wrapped: Callable[P, R] = djhuey.close_db(fn)
     return wrapped
+
+
+def local_hour(hour: int) -> str:
+    """A crontab hour for `hour` o'clock in the company's time zone: Huey reads crontabs in UTC (its
+    default), so 06:00 in Asia/Ho_Chi_Minh (UTC+7 all year) is hour 23 of the day before."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    offset = dt.datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset() or dt.timedelta()
+    return str((hour - int(offset.total_seconds() // 3600)) % 24)

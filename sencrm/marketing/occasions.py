@@ -26,6 +26,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from sencrm.activities.services import activity_create_by_rule
 from sencrm.core import access
+from sencrm.core.background import local_hour
 from sencrm.core.modules import Action
 from sencrm.core.text import clean_text
 from sencrm.customers.ledger import consented_contact_ids
@@ -237,6 +238,7 @@ def run_all(today: dt.date | None = None) -> dict[int, int]:
     return done
 
 
-@db_periodic_task(crontab(hour="6", minute="5"))  # type: ignore[untyped-decorator]
+# 06:05 in the company's time zone (Huey reads crontabs in UTC).
+@db_periodic_task(crontab(hour=local_hour(6), minute="5"))  # type: ignore[untyped-decorator]
 def occasions_daily() -> None:
     run_all()

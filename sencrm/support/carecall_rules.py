@@ -16,16 +16,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from huey import crontab
 
 from sencrm.commerce.models import Contract, ContractStatus, Delivery, OrderStatus
-from sencrm.core.background import db_periodic_task
+from sencrm.core.background import db_periodic_task, local_hour
 from sencrm.events.services import record_create
 from sencrm.support.models import CareCall, CareCallRule, CareTrigger, Ticket, TicketStatus
 
@@ -212,13 +210,6 @@ def rules_run(today: dt.date | None = None) -> dict[int, int]:
     return added
 
 
-def _utc_hour(local_hour: int) -> str:
-    """Huey reads crontabs in UTC (its default): the hour in UTC of `local_hour` in the company's time
-    zone (Asia/Ho_Chi_Minh is UTC+7 all year, so 06:00 there is 23:00 UTC the day before)."""
-    offset = dt.datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset() or dt.timedelta()
-    return str((local_hour - int(offset.total_seconds() // 3600)) % 24)
-
-
-@db_periodic_task(crontab(hour=_utc_hour(6), minute="0"))
+@db_periodic_task(crontab(hour=local_hour(6), minute="0"))
 def carecall_rules_daily() -> None:
     log.info("care call rules added %s", rules_run())

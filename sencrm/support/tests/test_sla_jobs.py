@@ -225,7 +225,6 @@ def test_two_workers_at_once_record_a_breach_once(org, queues, monkeypatch):
     assert len(events(ticket, "breached")) == 1 and len(notified(ticket, "breached")) == 2
 
 
-@pytest.mark.xfail(raises=NotImplementedError, strict=False, reason="services.ticket_escalate is a stub")
 def test_a_breach_escalates_a_first_line_ticket_once(org, new_ticket, queues):
     make_policy(escalate_on_breach=True)
     ticket = new_ticket()
