@@ -616,7 +616,7 @@ class Call(CustomerRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.started_at:%d/%m/%Y %H:%M}"
+        return f"{self.number} {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
 
     def get_absolute_url(self) -> str:
         return reverse("support:call_detail", args=[self.pk])

@@ -293,3 +293,14 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+def test_a_call_is_named_in_local_time(org, customer):
+    import datetime as dt
+
+    from sencrm.support.models import Call
+
+    call = Call(
+        owner=org["care"], number="+84912345678", started_at=dt.datetime(2026, 12, 4, 17, 13, tzinfo=dt.UTC)
+    )
+    assert str(call) == "+84912345678 05/12/2026 00:13"
