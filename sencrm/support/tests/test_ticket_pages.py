@@ -483,3 +483,8 @@ def test_admin_deletes_a_ticket(client_as, ticket):
     response = client_as("admin").post(reverse("support:ticket_delete", args=[ticket.pk]))
     assert response.status_code == 302 and response["Location"] == LIST
     assert not Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_the_ticket_list_links_the_care_settings_for_those_who_may_change_them(client_as):
+    assert 'data-testid="care-settings"' in client_as("care").get("/tickets/").content.decode()
+    assert 'data-testid="care-settings"' not in client_as("tech").get("/tickets/").content.decode()

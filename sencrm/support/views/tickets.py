@@ -33,7 +33,7 @@ from sencrm.core.record_views import (
     trash_and_redirect,
 )
 from sencrm.customers.models import Account, Contact
-from sencrm.support import selectors, services
+from sencrm.support import config_services, selectors, services
 from sencrm.support.forms import TicketForm, agents
 from sencrm.support.models import Call, Channel, Line, Priority, Queue, Ticket, TicketCategory, TicketStatus
 from sencrm.support.views.ticket_detail import urlpatterns as detail_urlpatterns
@@ -83,6 +83,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "due_sort": sort in selectors.DUE_SORTS,
         "can_create": access.can(user, Module.SUPPORT, Action.CREATE),
+        "can_configure": config_services.can_configure(user),
         "can_export": access.can(user, Module.SUPPORT, Action.EXPORT),
     }
     try:
