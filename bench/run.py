@@ -9,6 +9,7 @@
     BENCH=marketing DATABASE_URL=… make bench     # attribution, 1M contacts, 2M receipts (bench/marketing.py)
     BENCH=segments DATABASE_URL=… make bench      # segment counts over 1M contacts (bench/segments.py)
     BENCH=callcard DATABASE_URL=… make bench      # caller card at 1M contacts, screen pop (bench/callcard.py)
+    BENCH=dispatch DATABASE_URL=… make bench      # dispatch board, technician's day (bench/dispatch.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -35,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,47 @@ BENCHMARKS = ("customers", "sales")
 
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+def measure(
+    name: str,
+    label: str,
+    call: Callable[[], Any],
+    *,
+    check: Callable[[Any], str | None],
+    requests: int,
+    warmup: int,
+    target: float | None,
+) -> dict[str, Any]:
+    """Time `call()` `requests` times after `warmup` untimed calls: a result row (the keys every benchmark
+    writes). `check` names what is wrong with an answer (None: right); an exception counts as a failure."""
+    for _ in range(warmup):
+        call()
+    samples: list[float] = []
+    failures: list[str] = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        try:
+            problem = check(call())
+        except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+            problem = repr(exc)
+        samples.append((time.perf_counter() - start) * 1000)
+        if problem:
+            failures.append(problem[:300])
+    found = p95(samples) if len(samples) > 1 else samples[0]
+    return {
+        "name": name,
+        "label": label,
+        "requests": len(samples),
+        "failures": len(failures),
+        "failure_examples": failures[:5],
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(found, 2),
+        "max_ms": round(max(samples), 2),
+        "mean_ms": round(statistics.fmean(samples), 2),
+        "target_p95_ms": target,
+        "passed": None if target is None else (found <= target and not failures),
+    }
 
 
 def bench_access_gate(rounds: int = 2000) -> dict[str, Any]:
@@ -210,7 +253,7 @@ def write_results(report: dict[str, Any], directory: Path = RESULTS_DIR) -> Path
     directory.mkdir(parents=True, exist_ok=True)
     stamp = report["started_at_local"].replace("-", "").replace(":", "").replace("T", "-")[:15]
     only = report.get("benchmark")
-    name = f"{report['vendor']}-{report['size']}" + (f"-{only}" if only in BENCHMARKS else "")
+    name = f"{report['vendor']}-{report['size']}" + (f"-{only}" if only and only != "all" else "")
     path = directory / f"{name}-{stamp}.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
@@ -261,6 +304,14 @@ def run_callcard_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "callcard.py")], check=True)  # noqa: S603
 
 
+def run_dispatch_benchmark() -> None:
+    """BENCH=dispatch: the dispatch board (50 technicians × a week, 2,000 work orders) and the technician's
+    day at 1,000,000 installed products (bench/dispatch.py), own PostgreSQL database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "dispatch.py")], check=True)  # noqa: S603
+
+
 def run_email_benchmark() -> None:
     """BENCH=email: an email campaign to EMAIL_RECIPIENTS people through a local SMTP sink (bench/mailing.py),
     own database."""
@@ -306,12 +357,15 @@ def main() -> None:
     if only == "callcard":  # bench/callcard.py: its own PostgreSQL database, a server and Redis
         run_callcard_benchmark()
         return
+    if only == "dispatch":  # bench/dispatch.py: its own PostgreSQL database, 1M assets
+        run_dispatch_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
         raise SystemExit(
             f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing, "
-            "segments, email or callcard."
+            "segments, email, callcard or dispatch."
         )
     selected = BENCHMARKS if only == "all" else (only,)
 

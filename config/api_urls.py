@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("sencrm.promotions.api.urls")),
     path("", include("sencrm.privacy.api.urls")),
     path("", include("sencrm.support.api.urls")),
+    path("", include("sencrm.fieldservice.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sencrm.promotions",
     "sencrm.privacy",
     "sencrm.support",
+    "sencrm.fieldservice",
     "sencrm.documents",
     "sencrm.demo",
 ]
@@ -303,6 +304,13 @@ WEBFORM_RATE_WINDOW_MINUTES = env_int("WEBFORM_RATE_WINDOW_MINUTES", 10)
 # Customer care: days a resolved ticket may be reopened, and days a customer's signed link lasts.
 SUPPORT_REOPEN_DAYS = env_int("SUPPORT_REOPEN_DAYS", 7)
 SUPPORT_LINK_DAYS = env_int("SUPPORT_LINK_DAYS", 90)
+# After-sales (sencrm/fieldservice): minutes of travel booked between two jobs at different sites (in the
+# same province / in another province), the largest photo accepted, and how many days before a warranty
+# ends `asset.warranty_expiring` is emitted.
+FIELDSERVICE_TRAVEL_MINUTES = env_int("FIELDSERVICE_TRAVEL_MINUTES", 30)
+FIELDSERVICE_TRAVEL_MINUTES_OTHER_PROVINCE = env_int("FIELDSERVICE_TRAVEL_MINUTES_OTHER_PROVINCE", 120)
+FIELDSERVICE_PHOTO_MAX_MB = env_int("FIELDSERVICE_PHOTO_MAX_MB", 10)
+FIELDSERVICE_WARRANTY_NOTICE_DAYS = env_int("FIELDSERVICE_WARRANTY_NOTICE_DAYS", 30)
 # Imports: the largest file accepted, and the largest an XLSX may unpack to (zip bombs).
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 100)
 IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 4096)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("sencrm.promotions.urls")),
     path("", include("sencrm.privacy.urls")),
     path("", include("sencrm.support.urls")),
+    path("", include("sencrm.fieldservice.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

@@ -33,6 +33,7 @@ class ProductForm(RecordForm):
             "vat_rate",
             "vat_reducible",
             "warranty_months",
+            "serialised",
             "maintenance_months",
             "description",
             "active",

@@ -107,6 +107,11 @@ class Product(Record):
     warranty_months = models.PositiveSmallIntegerField(
         _("warranty (months)"), default=0, validators=[MaxValueValidator(600)]
     )
+    serialised = models.BooleanField(
+        _("tracked by serial number"),
+        default=False,
+        help_text=_("Each unit delivered becomes its own installed product, with its serial number."),
+    )
     maintenance_months = models.PositiveSmallIntegerField(
         _("maintenance interval (months)"),
         default=0,

@@ -129,6 +129,7 @@ class ContractForm(DocumentForm):
             "start_date",
             "end_date",
             "billing_schedule",
+            "warranty_months",
             "discount_percent",
             "discount_amount",
             "notes",

@@ -279,6 +279,14 @@ class Contract(Document):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True, editable=False)
+    # After-sales terms: the warranty the contract gives its installed products, counted from their
+    # installation (it extends the product's own warranty when longer; 0: the product's alone).
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty under the contract (months)"),
+        default=0,
+        validators=[MaxValueValidator(600)],
+        help_text=_("Counted from installation; it extends the products' own warranty when longer."),
+    )
     terminated_reason = models.CharField(_("reason"), max_length=300, blank=True)
     billing_schedule = models.CharField(
         _("billing schedule"), max_length=10, choices=BillingSchedule.choices, default="", blank=True

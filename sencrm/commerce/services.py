@@ -7,7 +7,7 @@ confirmed order or a signed contract makes its customer a *customer*) happen in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -74,6 +74,7 @@ CONTRACT_FIELDS = (
     "start_date",
     "end_date",
     "billing_schedule",
+    "warranty_months",
 )
 
 
@@ -627,6 +628,11 @@ def order_confirm(order: Order, *, actor: Any, version: int | None = None) -> Or
     return confirmed
 
 
+# Called with (delivery, actor) after a delivery is recorded, inside its transaction: modules above commerce
+# (after-sales makes the installed products) register here, since commerce may not import them.
+DELIVERY_HOOKS: list[Callable[[Delivery, Any], None]] = []
+
+
 @transaction.atomic
 def order_record_delivery(
     order: Order,
@@ -688,6 +694,8 @@ def order_record_delivery(
             "quantities": {lines[pk].description: str(q) for pk, q in wanted.items()},
         },
     )
+    for hook in DELIVERY_HOOKS:
+        hook(delivery, actor)
     return delivery
 
 

@@ -53,6 +53,7 @@ DEFAULT_FORMATS: dict[str, NumberFormat] = {
     "return": NumberFormat("TH", 5),  # hàng trả lại
     "data_request": NumberFormat("YCDL", 5),  # yêu cầu về dữ liệu cá nhân (sencrm/privacy)
     "ticket": NumberFormat("SC", 6),  # phiếu sự cố, khiếu nại (sencrm/support)
+    "work_order": NumberFormat("CV", 6),  # phiếu công việc (sencrm/fieldservice)
 }
 
 

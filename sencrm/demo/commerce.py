@@ -267,6 +267,8 @@ def load_catalogue(users: dict[str, Any]) -> dict[str, Product]:
                 "vat_reducible": reducible,
                 "warranty_months": warranty,
                 "maintenance_months": maintenance,
+                # Each air conditioner delivered becomes an installed product with its serial number.
+                "serialised": kind == "goods" and path.startswith("Điều hòa"),
             },
         )
     group = CustomerGroup.objects.filter(name="Khách doanh nghiệp").first()

@@ -10,6 +10,7 @@ agent may open it. A fixed number of queries, whatever the customer's history (n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,7 @@ class CallerCard:
     events: list[Any] = field(default_factory=list)
     can_create_contact: bool = False
     ticket_url: str = ""
+    sections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # from SECTIONS
 
     @property
     def number_display(self) -> str:
@@ -57,6 +59,13 @@ class CallerCard:
     @property
     def known(self) -> bool:
         return self.customer is not None or self.lead is not None
+
+
+# What modules above support add to the card (after-sales: the caller's installed products and work
+# orders): each provider gets (user, card, who: the customer's Q on contact/account) and returns
+# (template, context) or None; each must read in a fixed number of queries, whatever the history.
+Section = Callable[[Any, "CallerCard", Q], "tuple[str, dict[str, Any]] | None"]
+SECTIONS: list[Section] = []
 
 
 def _url(name: str, **params: Any) -> str:
@@ -141,6 +150,9 @@ def caller_card(*, user: Any, call: Call | None = None, number: str = "") -> Cal
             tickets = access.scope(user, Ticket, Action.VIEW).filter(who, status__in=OPEN_STATUSES)
             card.tickets = list(tickets.select_related("owner").order_by("-created_at", "-id")[:ROWS])
         _documents(user, card, who)
+        card.sections = [
+            section for provider in SECTIONS if (section := provider(user, card, who)) is not None
+        ]
         card.events, _more = event_selectors.customer_timeline(user=user, customer=customer, limit=ROWS)
     card.can_create_contact = (
         not card.known and not card.hidden and access.can(user, Module.CUSTOMERS, Action.CREATE)

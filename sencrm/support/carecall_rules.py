@@ -1,5 +1,6 @@
 """Care call rules (CareCallRule): the daily job that puts calls on the agents' lists N days after a
-delivery or a resolved ticket, or N days before a contract ends.
+delivery or a resolved ticket, or N days before a contract or an installed product's warranty ends
+(the warranty source is registered in SOURCES by after-sales, sencrm/fieldservice/tasks.py).
 
 The job runs at 06:00 in Asia/Ho_Chi_Minh and adds one call per rule and source (the unique
 (rule, source_key) constraint: running twice adds nothing) when the call's target date lies between
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,11 @@ class Source:
     contact: Any
     account: Any
     ticket: Ticket | None = None
+
+
+# Sources of the triggers that other modules serve: {trigger: fn(rule, low, high) -> sources whose
+# target date falls in [low, high]}; filled when those modules load (after-sales: warranties).
+SOURCES: dict[str, Callable[[CareCallRule, dt.date, dt.date], Iterable[Source]]] = {}
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -106,8 +112,10 @@ def _sources(rule: CareCallRule, low: dt.date, high: dt.date) -> Iterator[Source
                 contract.contact,
                 contract.account,
             )
-    # BEFORE_WARRANTY_END: warranties belong to the installed products of after-sales (issue 18); until
-    # they exist there is nothing to fire on, and the rule adds no call.
+    elif rule.trigger in SOURCES:
+        # BEFORE_WARRANTY_END: warranties belong to the installed products of after-sales, which
+        # registers what the rule fires on (care does not import the modules above it).
+        yield from SOURCES[rule.trigger](rule, low, high)
 
 
 class _Agents:

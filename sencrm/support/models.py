@@ -710,6 +710,14 @@ class Review(CustomerRecord):
         related_name="reviews",
         verbose_name=_("ticket"),
     )
+    work_order = models.ForeignKey(
+        "fieldservice.WorkOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("work order"),
+    )
     survey = models.ForeignKey(
         Survey,
         on_delete=models.CASCADE,
@@ -738,6 +746,11 @@ class Review(CustomerRecord):
                 fields=["ticket"],
                 condition=models.Q(ticket__isnull=False, kind="csat"),
                 name="support_review_one_per_ticket",
+            ),
+            models.UniqueConstraint(
+                fields=["work_order"],
+                condition=models.Q(work_order__isnull=False, kind="csat"),
+                name="support_review_one_per_work_order",
             ),
             models.UniqueConstraint(
                 fields=["survey", "contact"],

@@ -71,7 +71,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         + _grants([M.PRIVACY], [A.VIEW, A.CREATE], S.ALL)
         + _grants([M.COMMERCE, M.CATALOG], [A.VIEW], S.ALL)
         + _grants([M.ACTIVITIES], [A.VIEW, A.CREATE, A.EDIT], S.OWN)
-        + _grants([M.FIELDSERVICE], [A.VIEW], S.ALL),
+        # Care dispatches field work (work orders from tickets, the dispatch board, installed products).
+        + _grants([M.FIELDSERVICE], [A.VIEW, A.CREATE, A.EDIT, A.EXPORT], S.ALL),
     ),
     "technician": (
         gettext_noop("Technician"),

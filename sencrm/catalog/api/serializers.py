@@ -35,6 +35,7 @@ class ProductSerializer(RecordSerializer):
             "vat_rate",
             "vat_reducible",
             "warranty_months",
+            "serialised",
             "maintenance_months",
             "supplier",
             "category",

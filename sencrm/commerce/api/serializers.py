@@ -220,6 +220,7 @@ class ContractSerializer(DocumentSerializer):
             "signed_at",
             "terminated_reason",
             "billing_schedule",
+            "warranty_months",
             "ordered_total",
             "signed_file",
             "version",

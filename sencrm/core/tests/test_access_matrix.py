@@ -133,7 +133,8 @@ EXPECTED = {
         "sales1": {},
         "sales2": {},
         "marketing": {},
-        "care": {"view": "all"},
+        # Care dispatches field work (users.0008_fieldservice_grants).
+        "care": {"view": "all", "create": "all", "edit": "all", "export": "all"},
         "tech": {"view": "own", "edit": "own"},
         "board": {},
         "accountant": {},
@@ -374,6 +375,17 @@ def _make(model, owner, team, name):
         fields.update(name=name, segment=segment, question="Bạn có giới thiệu chúng tôi không?")
     elif label == "support.review":
         fields.update(kind="csat")
+    elif label == "fieldservice.asset":
+        from sencrm.catalog.models import Product
+
+        product = Product.objects.create(owner=owner, team=team, code=f"tb-{name}"[:40], name=name)
+        fields.update(product=product, serial_number=name)
+    elif label == "fieldservice.maintenanceplan":
+        import datetime as dt
+
+        fields.update(name=name, interval_months=6, start_date=dt.date(2026, 1, 1))
+    elif label == "fieldservice.workorder":
+        fields.update(number=f"cv-{name}"[:30], title=name)
     else:
         raise AssertionError(f"add a maker for {label} to the access matrix")
     return model.objects.create(**fields)

@@ -9,6 +9,7 @@ from sencrm.demo.billing import load_billing
 from sencrm.demo.commerce import load_commerce
 from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
+from sencrm.demo.fieldservice import load_fieldservice
 from sencrm.demo.marketing import load_marketing
 from sencrm.demo.organisation import load_organisation
 from sencrm.demo.promotions import load_promotions
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         load_promotions(users)
         # After commerce and marketing: tickets name the demo's customers; care calls follow deliveries.
         tickets = load_support(users)
+        # After support: the deliveries made the installed products; technicians, plans and work orders.
+        work_orders = load_fieldservice(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -60,6 +63,9 @@ class Command(BaseCommand):
                 "marketing.ConversationMessage",
                 "support.Ticket",
                 "support.CareCall",
+                "fieldservice.Asset",
+                "fieldservice.WorkOrder",
+                "fieldservice.MaintenanceVisit",
             )
             for t in written_tables(apps.get_model(label))
         ]
@@ -69,6 +75,7 @@ class Command(BaseCommand):
                 f"Demo data ready: {len(users)} demo users (password: demo); "
                 f"added {customers} customers, {activities} activities, {leads} leads, "
                 f"{opportunities} opportunities, {quotes} quotes, {orders} orders, {contracts} contracts, "
-                f"{invoices} invoices, {payments} receipts, {campaigns} campaigns and {tickets} tickets."
+                f"{invoices} invoices, {payments} receipts, {campaigns} campaigns, {tickets} tickets and "
+                f"{work_orders} work orders."
             )
         )
