@@ -52,7 +52,9 @@ NAV: list[NavItem] = [
     NavItem(_("Call log"), "support:call_list", "telephone", Module.SUPPORT),
     NavItem(_("Ratings"), "support:review_list", "star-half", Module.SUPPORT),
     NavItem(_("Work orders"), "fieldservice:workorder_list", "tools", Module.FIELDSERVICE),
-    NavItem(_("Dispatch board"), "fieldservice:dispatch", "calendar-week", Module.FIELDSERVICE, Action.CREATE),
+    NavItem(
+        _("Dispatch board"), "fieldservice:dispatch", "calendar-week", Module.FIELDSERVICE, Action.CREATE
+    ),
     NavItem(_("Installed products"), "fieldservice:asset_list", "hdd-stack", Module.FIELDSERVICE),
     NavItem(_("Maintenance plans"), "fieldservice:plan_list", "arrow-repeat", Module.FIELDSERVICE),
     NavItem(_("Reports"), "reports:index", "bar-chart", Module.REPORTS),

@@ -270,19 +270,18 @@ def _past_work(
 
 
 def _this_week(care: User, techs: list[User], pools: list[list[Asset]], today: dt.date) -> None:
-    """This week's board: each technician's jobs from Monday to Saturday (four today), and three waiting."""
-    monday = today - dt.timedelta(days=today.weekday())
+    """The board: each technician's jobs today (four) and over the week ahead, and three waiting."""
     for t_index, (tech, pool) in enumerate(zip(techs, pools, strict=True)):
         if not pool:
             continue
         n = 0
-        for offset in range(6):
-            day = monday + dt.timedelta(days=offset)
-            jobs = TODAY_JOBS if day == today else TODAY_JOBS[: 1 + (offset + t_index) % 3]
+        for offset in range(8):  # today and the week ahead (no work on Sundays)
+            day = today + dt.timedelta(days=offset)
+            if day.weekday() == 6:
+                continue
+            jobs = TODAY_JOBS if offset == 0 else TODAY_JOBS[: 1 + (offset + t_index) % 3]
             for hour, minute, kind, title in jobs:
                 start = _at(day, hour, minute)
-                if start < timezone.now() and day != today:
-                    continue  # the past of this week is in the past work orders
                 asset = pool[(n * 5 + 7) % len(pool)]
                 n += 1
                 services.work_order_create(

@@ -12,6 +12,7 @@ class DocumentKind(models.TextChoices):
     CONTRACT = "contract", pgettext_lazy("document kind", "Contract")
     INVOICE = "invoice", pgettext_lazy("document kind", "Invoice")
     RECEIPT = "receipt", pgettext_lazy("document kind", "Receipt")
+    SERVICE_REPORT = "service_report", pgettext_lazy("document kind", "Service report")
 
 
 class LogoType(models.TextChoices):

@@ -2,7 +2,7 @@
 
 The context contract (every key may be missing or empty; a template prints an empty string for it):
 
-    kind            "quote" | "order" | "contract" | "invoice" | "receipt"
+    kind            "quote" | "order" | "contract" | "invoice" | "receipt" | "service_report"
     company         the issuer, from Administration → Company (added by render_pdf when not given):
                     name, address, tax_code, phone, email, website, bank_account, bank_name, bank_bin,
                     representative, representative_title, logo (a data: URL, or "")
@@ -17,7 +17,15 @@ The context contract (every key may be missing or empty; a template prints an em
                     account_name, amount, purpose} or None); a receipt or voucher adds kind
                     ("receipt" | "voucher"), kind_label, method, method_label, amount,
                     amount_in_words, reference, allocations ([{number, date, amount}]),
-                    allocated_total, unallocated, recorded_by (sencrm/billing/printing.py)
+                    allocated_total, unallocated, recorded_by (sencrm/billing/printing.py); a
+                    service report (phiếu công việc) adds title, kind_label, status_label, description,
+                    site, site_contact, technician, scheduled_start, scheduled_end, started_at,
+                    finished_at (texts: dd/mm/yyyy HH:MM), minutes_spent, result_notes, ticket,
+                    assets ([{product, serial_number, in_warranty, warranty_until, warranty_label}]),
+                    checks ([{text, done, note}]), parts
+                    ([{description, unit, quantity, unit_price, amount, chargeable}]), parts_total,
+                    labour_price, chargeable, invoice, photos ([{src, caption}]: data: URLs),
+                    signature (a data: URL or ""), signed_by, signed_at (sencrm/fieldservice/report.py)
     customer        name, address, tax_code, phone, email, representative, representative_title
     lines           [{no, section, code, description, unit, quantity, unit_price, discount_percent,
                       discount, vat_rate, amount, vat_amount, promotion_discount, gift}]
@@ -172,7 +180,8 @@ def sample_context(kind: str) -> dict[str, Any]:
     }
     document = {
         "number": {"quote": "BG-2026-00001", "order": "DH-2026-000123", "contract": "HD-2026-0007",
-                   "invoice": "HDDT-2026-00042", "receipt": "PT-2026-00042"}[str(DocumentKind(kind))],
+                   "invoice": "HDDT-2026-00042", "receipt": "PT-2026-00042",
+                   "service_report": "CV-2026-000042"}[str(DocumentKind(kind))],
         "date": today,
         "title": titles.get(DocumentKind(kind), ""),
         "valid_until": today + dt.timedelta(days=15),
@@ -197,6 +206,8 @@ def sample_context(kind: str) -> dict[str, Any]:
         document.update(_sample_invoice(today, totals["total"]))
     elif kind == DocumentKind.RECEIPT:
         document.update(_sample_receipt(today, totals["total"]))
+    elif kind == DocumentKind.SERVICE_REPORT:
+        document.update(_sample_service_report(today))
     return build_context(
         kind,
         {
@@ -211,6 +222,53 @@ def sample_context(kind: str) -> dict[str, Any]:
             else "Giá đã bao gồm vận chuyển trong nội thành. Bảo hành chính hãng 24 tháng.",
         },
     )
+
+
+def _sample_service_report(today: dt.date) -> dict[str, Any]:
+    """A field-service work order (sencrm/fieldservice/report.py builds the real one)."""
+    day = today.strftime("%d/%m/%Y")
+    return {
+        "title": "Sửa điều hòa không lạnh",
+        "kind_label": "Sửa chữa bảo hành",
+        "status_label": "Hoàn thành",
+        "description": "Máy chạy nhưng không ra hơi lạnh, có tiếng kêu lạ ở cục nóng.",
+        "site": "Số 18 đường Phước Long, phường Phước Long, Khánh Hòa",
+        "site_contact": "Chị Tuyết · 0905 123 456",
+        "technician": "Trần Minh Đức",
+        "scheduled_start": f"{day} 08:30",
+        "scheduled_end": "09:30",
+        "started_at": f"{day} 08:35",
+        "finished_at": f"{day} 09:40",
+        "minutes_spent": 65,
+        "result_notes": "Thay tụ điện máy nén, vệ sinh dàn lạnh; máy chạy ổn định.",
+        "ticket": "YC-2026-000017",
+        "assets": [
+            {
+                "product": "Điều hòa Daikin Inverter 1 HP",
+                "serial_number": "E123456789",
+                "in_warranty": True,
+                "warranty_until": today + dt.timedelta(days=400),
+                "warranty_label": "Bảo hành sản phẩm",
+            }
+        ],
+        "checks": [
+            {"text": "Kiểm tra áp suất gas", "done": True, "note": ""},
+            {"text": "Vệ sinh dàn lạnh", "done": True, "note": ""},
+            {"text": "Chạy thử 15 phút", "done": True, "note": "Nhiệt độ gió ra 12 °C"},
+        ],
+        "parts": [
+            {"description": "Tụ điện máy nén", "unit": "cái", "quantity": Decimal(1),
+             "unit_price": Decimal(350000), "amount": Decimal(0), "chargeable": False},
+        ],
+        "parts_total": Decimal(0),
+        "labour_price": Decimal(0),
+        "chargeable": False,
+        "invoice": "",
+        "photos": [],
+        "signature": "",
+        "signed_by": "Nguyễn Thị Ánh Tuyết",
+        "signed_at": f"09:42 {day}",
+    }  # fmt: skip
 
 
 def _sample_vietqr(amount: Decimal) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ DEFAULT_FILES = {
     DocumentKind.CONTRACT: "contract.html.j2",
     DocumentKind.INVOICE: "invoice.html.j2",
     DocumentKind.RECEIPT: "receipt.html.j2",
+    DocumentKind.SERVICE_REPORT: "service_report.html.j2",
 }
 
 

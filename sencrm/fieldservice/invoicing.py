@@ -65,7 +65,7 @@ def invoice_for_work_order(wo: WorkOrder, *, actor: Any = None) -> Any:
     """The work order's invoice (made now when there is something to charge and none yet), or None."""
     from sencrm.billing import services as billing
 
-    current = WorkOrder.all_objects.select_for_update().select_related("contact", "account").get(pk=wo.pk)
+    current = WorkOrder.all_objects.select_for_update().get(pk=wo.pk)
     if current.invoice_id is not None:
         return current.invoice
     lines = invoice_lines(current)

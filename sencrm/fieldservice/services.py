@@ -86,7 +86,7 @@ _TEXT_LIMITS = {
     "site_contact_phone": 40,
 }
 # The event of each status reached.
-STATUS_EVENTS = {
+STATUS_EVENTS: dict[str, str] = {
     WorkStatus.SCHEDULED: "scheduled",
     WorkStatus.ON_THE_WAY: "on_the_way",
     WorkStatus.IN_PROGRESS: "started",
@@ -443,7 +443,8 @@ def work_order_create(
         raise PermissionDenied(_("Only those who dispatch work orders may assign or reschedule them."))
     owner = values.pop("owner", None) or (None if system else actor)
     if owner is None:
-        owner = values.get("technician") or (values.get("contact") or values.get("account")).owner
+        customer = values.get("contact") or values.get("account")
+        owner = values.get("technician") or getattr(customer, "owner", None)
     site = WorkOrder(**{name: values.get(name) for name in SITE_FIELDS})
     _booking_errors(technician, start, end, site, None)
     values["number"] = next_number("work_order", day)

@@ -78,7 +78,9 @@ def review_from_token(token: str) -> Review:
     if not isinstance(data, dict) or not isinstance(data.get("r"), int):
         raise BadToken
     review: Review | None = (
-        Review.objects.select_related("ticket", "survey", "contact", "account").filter(pk=data["r"]).first()
+        Review.objects.select_related("ticket", "work_order", "survey", "contact", "account")
+        .filter(pk=data["r"])
+        .first()
     )
     if review is None or review.kind != data.get("k"):
         raise BadToken
@@ -150,6 +152,52 @@ def request_for_ticket(ticket: Ticket, *, actor: Any = None) -> Review | None:
     except (IntegrityError, ValidationError):
         # Two resolutions at once: the one-per-ticket constraint kept the first.
         found = Review.all_objects.filter(ticket=ticket, kind=ReviewKind.CSAT).first()
+        if found is None:
+            raise
+        return found
+    if address:
+        from sencrm.support.survey_mail import deliver_review
+
+        review_id = review.pk
+        transaction.on_commit(lambda: deliver_review(review_id, address))
+    return review
+
+
+def work_order_address(work_order: Any) -> str:
+    """Where a work order's rating request goes ("" = nowhere: no address, or care emails withdrawn)."""
+    if care_email_withdrawn(work_order.contact):
+        return ""
+    for customer in (work_order.contact, work_order.account):
+        if customer is not None and customer.primary_email:
+            return _valid_email(str(customer.primary_email))
+    return ""
+
+
+def request_for_work_order(work_order: Any, *, actor: Any = None) -> Review | None:
+    """Ask for a CSAT rating of a finished field-service work order (once per work order), like
+    request_for_ticket: a Review row owned by the technician (the one rated), and an email after commit
+    when the customer has an address. Returns None for a work order without a technician."""
+    existing = Review.all_objects.filter(work_order=work_order, kind=ReviewKind.CSAT).first()
+    if existing is not None or work_order.technician_id is None:
+        return existing
+    address = work_order_address(work_order)
+    try:
+        with transaction.atomic():
+            review = record_create(
+                Review,
+                actor=actor,
+                system=True,  # the rule "a finished work order asks for a rating", whoever finished it
+                actor_label="" if getattr(actor, "pk", None) else "system:worker",
+                owner=work_order.technician,
+                data={
+                    "kind": ReviewKind.CSAT,
+                    "work_order": work_order,
+                    "contact": work_order.contact,
+                    "account": work_order.account,
+                },
+            )
+    except (IntegrityError, ValidationError):
+        found = Review.all_objects.filter(work_order=work_order, kind=ReviewKind.CSAT).first()
         if found is None:
             raise
         return found

@@ -34,7 +34,14 @@ def _counts() -> tuple[int, ...]:
         Contract.all_objects.count(),
         Invoice.all_objects.count(),
         Payment.all_objects.count(),
+        _fieldservice_count(),
     )
+
+
+def _fieldservice_count() -> int:
+    from sencrm.fieldservice.models import Asset, WorkOrder
+
+    return Asset.all_objects.count() * 1000 + WorkOrder.all_objects.count()
 
 
 def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
@@ -44,9 +51,37 @@ def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     _check_commerce_invariants()
     _check_billing_invariants()
     _check_support_invariants()
+    _check_fieldservice_invariants()
     call_command("load_demo")
     assert _counts() == counts
-    assert counts[:3] == (9, 2, 8)
+    assert counts[:3] == (10, 2, 8)  # the nine demo logins and the second technician, tech2
+
+
+def _check_fieldservice_invariants() -> None:
+    """Every delivered air conditioner is an installed product; maintenance contracts have 6-month plans;
+    both technicians have jobs today; past work orders are done with parts, photos and signatures."""
+    from sencrm.commerce.models import DeliveryLine
+    from sencrm.fieldservice.models import Asset, MaintenancePlan, WorkOrder, WorkOrderPhoto
+
+    delivered_units = sum(
+        int(line.quantity) for line in DeliveryLine.objects.filter(order_line__product__serialised=True)
+    )
+    assert delivered_units > 0
+    assert Asset.objects.filter(product__serialised=True).count() == delivered_units
+    assert MaintenancePlan.objects.filter(interval_months=6, contract__isnull=False).count() >= 5
+    today = timezone.localdate()
+    for username in ("tech", "tech2"):
+        jobs = WorkOrder.objects.filter(technician__username=username, scheduled_start__date=today)
+        assert jobs.count() >= 3, username
+    done = WorkOrder.objects.filter(status="done")
+    assert done.count() >= 6
+    assert done.filter(signed_at__isnull=False).count() == done.count()
+    assert WorkOrderPhoto.objects.filter(work_order__in=done).exists()
+    assert done.filter(parts__isnull=False).exists()
+    assert WorkOrder.objects.filter(technician__isnull=True, status="scheduled").count() >= 3
+    assert not Event.objects.filter(
+        type__startswith="work_order.done", occurred_at__gt=timezone.now()
+    ).exists()
 
 
 def _check_support_invariants() -> None:

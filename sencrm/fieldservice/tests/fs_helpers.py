@@ -88,7 +88,9 @@ def make_asset_fixture(org, aircon):
 def make_work_order_fixture(org):
     from sencrm.fieldservice.models import WorkOrder, WorkOrderAsset
 
-    def make(contact=None, *, technician="tech", start: dt.datetime | None = None, minutes=60, assets=(), **fields):
+    def make(
+        contact=None, *, technician="tech", start: dt.datetime | None = None, minutes=60, assets=(), **fields
+    ):
         n = next(_numbers)
         tech = org[technician] if isinstance(technician, str) else technician
         begin = start if start is not None else None
