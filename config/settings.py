@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "DataRequestKindEnum": "sencrm.privacy.models.RequestKind",
         "TicketStatusEnum": "sencrm.support.models.TicketStatus",
         "CallDirectionEnum": "sencrm.support.models.CallDirection",
+        "WarrantyRuleEnum": "sencrm.fieldservice.models.WarrantyRule",
     },
 }
 

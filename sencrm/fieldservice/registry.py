@@ -46,6 +46,9 @@ TYPE_LABELS = {
     "work_order.checked": gettext_lazy("Checklist step ticked"),
     "work_order.noted": gettext_lazy("Note on a work order"),
     "work_order.invoiced": gettext_lazy("Work order invoiced"),
+    "work_order.part_removed": gettext_lazy("Part removed from a work order"),
+    "ticket.work_order_created": gettext_lazy("Work order created for the ticket"),
+    "asset.status_changed": gettext_lazy("Installed product's status changed"),
 }
 
 

@@ -953,12 +953,18 @@ def work_order_from_ticket(ticket: Any, *, actor: Any, data: Mapping[str, Any] |
 
 @transaction.atomic
 def work_orders_for_delivery(delivery: Any, *, actor: Any) -> list[WorkOrder]:
-    """Install work orders for a delivery's assets (assets.assets_from_delivery), one per customer site;
-    idempotent: assets already on an install work order of this delivery are not planned again."""
+    """An install work order for a delivery's assets (made by assets.assets_from_delivery if not yet),
+    unassigned; idempotent: assets already on an install work order of this delivery are not planned
+    again (a second call returns [])."""
     from sencrm.fieldservice.assets import assets_from_delivery
 
     access.check_module(actor, Module.FIELDSERVICE, Action.CREATE)
-    assets = assets_from_delivery(delivery, actor=actor)
+    assets_from_delivery(delivery, actor=actor)  # idempotent: makes those not made yet
+    assets = list(
+        Asset.objects.filter(delivery_line__delivery=delivery)
+        .exclude(status__in=(AssetStatus.REPLACED, AssetStatus.REMOVED))
+        .order_by("pk")
+    )
     done = set(
         WorkOrderAsset.objects.filter(
             work_order__delivery=delivery,

@@ -55,7 +55,11 @@ class Terms:
 
 
 def derive(
-    *, start: dt.date | None, product_months: int, contract_months: int = 0, manual_until: dt.date | None = None
+    *,
+    start: dt.date | None,
+    product_months: int,
+    contract_months: int = 0,
+    manual_until: dt.date | None = None,
 ) -> Terms:
     """The warranty an asset gets from its product and contract (or typed in by hand)."""
     if manual_until is not None:

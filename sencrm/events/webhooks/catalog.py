@@ -167,6 +167,7 @@ EXTRA_TYPES = (
     "work_order.checked",
     "work_order.noted",
     "work_order.invoiced",
+    "ticket.work_order_created",
     "fieldservice_skill.created",
     "fieldservice_skill.updated",
     "fieldservice_skill.deleted",

@@ -15,6 +15,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -97,11 +98,19 @@ class AssetFilter(ScopedFilterSet):
     """A bad value is a 400; a contact, account or product id outside the caller's scope is refused like a
     missing one."""
 
-    contact = django_filters.ModelChoiceFilter(queryset=Contact.objects.all())
-    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
-    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
-    status = django_filters.ChoiceFilter(choices=AssetStatus.choices)
-    serial_number = django_filters.CharFilter(max_length=80)
+    contact = django_filters.ModelChoiceFilter(
+        queryset=Contact.objects.all(), label=gettext_lazy("The contact (an id).")
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=Account.objects.all(), label=gettext_lazy("The account (an id).")
+    )
+    product = django_filters.ModelChoiceFilter(
+        queryset=Product.objects.all(), label=gettext_lazy("The product (an id).")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=AssetStatus.choices, label=gettext_lazy("The asset's status.")
+    )
+    serial_number = django_filters.CharFilter(max_length=80, label=gettext_lazy("The exact serial number."))
 
     class Meta:
         model = Asset

@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -118,10 +119,16 @@ class PlanFilter(ScopedFilterSet):
     """A bad value is a 400; a contact, account or contract outside the caller's scope is refused like
     a missing one."""
 
-    active = StrictBooleanFilter()
-    contract = django_filters.ModelChoiceFilter(queryset=Contract.objects.all())
-    contact = django_filters.ModelChoiceFilter(queryset=Contact.objects.all())
-    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
+    active = StrictBooleanFilter(label=gettext_lazy("Active plans (true) or ended ones (false)."))
+    contract = django_filters.ModelChoiceFilter(
+        queryset=Contract.objects.all(), label=gettext_lazy("The contract (an id).")
+    )
+    contact = django_filters.ModelChoiceFilter(
+        queryset=Contact.objects.all(), label=gettext_lazy("The contact (an id).")
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=Account.objects.all(), label=gettext_lazy("The account (an id).")
+    )
 
     class Meta:
         model = MaintenancePlan

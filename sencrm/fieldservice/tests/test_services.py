@@ -332,3 +332,46 @@ def test_from_a_visit_is_an_unassigned_maintenance_at_eight(org, lan, tech2, mak
     services.work_order_finish(wo, actor=org["tech"])
     visit.refresh_from_db()
     assert visit.status == VisitStatus.DONE
+
+
+def test_a_delivery_gets_one_install_work_order_for_its_assets_once(org, make_contact, aircon):
+    from sencrm.commerce import services as commerce
+
+    lan = make_contact(owner="sales1", full_name="Trần Văn Bình", street="12 Lý Thường Kiệt")
+
+    order = commerce.order_create(
+        actor=org["sales1"], data={"contact": lan}, lines=[{"product": aircon, "quantity": 2}]
+    )
+    order = commerce.order_confirm(order, actor=org["sales1"])
+    line = order.lines.get()
+    delivery = commerce.order_record_delivery(
+        order, actor=org["sales1"], delivered_on=timezone.localdate(), quantities={line.pk: Decimal(2)}
+    )
+    made = services.work_orders_for_delivery(delivery, actor=org["care"])
+    assert len(made) == 1
+    wo = made[0]
+    assert wo.kind == WorkKind.INSTALL and wo.delivery == delivery and wo.order == order
+    assert wo.assets.count() == 2 and wo.technician is None and wo.contact == lan
+    assert services.work_orders_for_delivery(delivery, actor=org["care"]) == []
+    with pytest.raises(PermissionDenied):
+        services.work_orders_for_delivery(delivery, actor=org["tech"])
+
+
+def test_a_technicians_day_and_the_candidates_take_few_queries(
+    org, lan, tech2, django_assert_max_num_queries
+):
+    from sencrm.fieldservice import scheduling
+
+    for hour in range(8, 16):
+        wo = create(org, lan)
+        services.work_order_schedule(
+            wo, actor=org["care"], technician=org["tech"], start=tomorrow(hour), end=None
+        )
+    with django_assert_max_num_queries(2):
+        route = scheduling.day_route(org["tech"], timezone.localdate() + dt.timedelta(days=1))
+        assert [str(w.contact) for w in route] == [str(lan)] * 8
+    wo = create(org, lan)
+    wo.scheduled_start = tomorrow(17)
+    with django_assert_max_num_queries(4):
+        found = scheduling.candidates(wo)
+        assert [str(t.user) for t in found] == [str(tech2), str(org["tech"])]

@@ -241,6 +241,10 @@ def _history(wo: WorkOrder) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def workorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, pk)
+
+
+def _detail_page(request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
     wo = _get(request, pk)
     user = request.user
     can_edit = access.in_scope(user, Action.EDIT, wo)
@@ -276,7 +280,7 @@ def workorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can_edit and wo.is_open
         else [],
     }
-    return render(request, "fieldservice/workorder_detail.html", context)
+    return render(request, "fieldservice/workorder_detail.html", context, status=status)
 
 
 def _act(request: HttpRequest, wo: WorkOrder, do: Any) -> HttpResponse:
@@ -290,9 +294,7 @@ def _act(request: HttpRequest, wo: WorkOrder, do: Any) -> HttpResponse:
             messages.error(request, message)
     else:
         return HttpResponseRedirect(reverse("fieldservice:workorder_detail", args=[wo.pk]))
-    response = workorder_detail(request, wo.pk)
-    response.status_code = 400
-    return response
+    return _detail_page(request, wo.pk, status=400)
 
 
 def _version(request: HttpRequest) -> int | None:
