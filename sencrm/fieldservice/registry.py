@@ -49,6 +49,14 @@ TYPE_LABELS = {
     "work_order.part_removed": gettext_lazy("Part removed from a work order"),
     "ticket.work_order_created": gettext_lazy("Work order created for the ticket"),
     "asset.status_changed": gettext_lazy("Installed product's status changed"),
+    "fieldservice_skill.created": gettext_lazy("Skill created"),
+    "fieldservice_skill.updated": gettext_lazy("Skill changed"),
+    "fieldservice_skill.deleted": gettext_lazy("Skill deleted"),
+    "fieldservice_technician.created": gettext_lazy("Technician profile created"),
+    "fieldservice_technician.updated": gettext_lazy("Technician profile changed"),
+    "fieldservice_checklist.created": gettext_lazy("Checklist step created"),
+    "fieldservice_checklist.updated": gettext_lazy("Checklist step changed"),
+    "fieldservice_checklist.deleted": gettext_lazy("Checklist step deleted"),
 }
 
 
