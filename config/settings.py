@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "sencrm.support.models.TicketStatus",
         "CallDirectionEnum": "sencrm.support.models.CallDirection",
         "WarrantyRuleEnum": "sencrm.fieldservice.models.WarrantyRule",
+        "WorkOrderStatusEnum": "sencrm.fieldservice.models.WorkStatus",
+        "AssetStatusEnum": "sencrm.fieldservice.models.AssetStatus",
     },
 }
 
