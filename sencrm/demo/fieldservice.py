@@ -67,10 +67,11 @@ PAST_JOBS = [
     (WorkKind.MAINTENANCE, "Bảo dưỡng theo hợp đồng", "Vệ sinh 4 máy, kiểm tra gas đạt", False),
 ]
 TODAY_JOBS = [
-    (8, 30, WorkKind.MAINTENANCE, "Vệ sinh điều hòa định kỳ"),
+    # An hour each, two hours apart: room for the travel time even between two provinces.
+    (7, 30, WorkKind.MAINTENANCE, "Vệ sinh điều hòa định kỳ"),
     (10, 30, WorkKind.REPAIR, "Điều hòa kêu to, rung dàn nóng"),
-    (14, 0, WorkKind.INSTALL, "Lắp đặt điều hòa phòng khách"),
-    (16, 0, WorkKind.WARRANTY_REPAIR, "Máy báo lỗi U4, còn bảo hành"),
+    (13, 30, WorkKind.INSTALL, "Lắp đặt điều hòa phòng khách"),
+    (16, 30, WorkKind.REPAIR, "Máy báo lỗi U4"),
 ]
 
 
@@ -291,7 +292,7 @@ def _this_week(care: User, techs: list[User], pools: list[list[Asset]], today: d
                         "title": title,
                         "technician": tech,
                         "scheduled_start": start,
-                        "scheduled_end": start + dt.timedelta(minutes=90),
+                        "scheduled_end": start + dt.timedelta(minutes=60),
                     },
                     assets=[asset],
                 )
