@@ -142,7 +142,7 @@
     ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#111";
     canvas.addEventListener("pointerdown", (event) => {
       drawing = true; const [x, y] = point(event); ctx.beginPath(); ctx.moveTo(x, y);
-      canvas.setPointerCapture(event.pointerId);
+      try { canvas.setPointerCapture(event.pointerId); } catch (e) { /* a synthetic pointer */ }
     });
     canvas.addEventListener("pointermove", (event) => {
       if (!drawing) return; const [x, y] = point(event); ctx.lineTo(x, y); ctx.stroke(); drawn = true;
