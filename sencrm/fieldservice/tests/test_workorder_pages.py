@@ -145,3 +145,23 @@ def test_the_list_does_not_grow_its_queries(
     with django_assert_max_num_queries(12):
         page = client.get("/field-service/work-orders/?tab=all")
     assert page.content.decode().count('data-testid="workorder-row"') == 16
+
+
+def test_the_ticket_page_lists_its_work_orders_and_opens_a_new_one(
+    client_as, org, make_contact, make_work_order
+):
+    from sencrm.support.models import Ticket
+
+    contact = make_contact()
+    ticket = Ticket.objects.create(number="SC-FS-1", subject="Máy kêu to", contact=contact, owner=org["care"])
+    wo = make_work_order(contact, technician="tech", start=_today(9), ticket=ticket)
+    page = client_as("care").get(ticket.get_absolute_url()).content.decode()
+    assert wo.number in page and f"/field-service/work-orders/new/?ticket={ticket.pk}" in page
+    form = client_as("care").get(f"/field-service/work-orders/new/?ticket={ticket.pk}").content.decode()
+    assert "Máy kêu to" in form  # the title comes from the ticket
+    created = client_as("care").post(
+        f"/field-service/work-orders/new/?ticket={ticket.pk}",
+        {"kind": "repair", "title": "Máy kêu to", "contact": contact.pk, "ticket": ticket.pk},
+    )
+    assert created.status_code == 302
+    assert WorkOrder.objects.filter(ticket=ticket).count() == 2
