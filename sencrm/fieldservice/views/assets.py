@@ -156,6 +156,7 @@ def _detail(request: HttpRequest, asset: Asset, status: int = 200, **extra: Any)
         "plans": _plans(request, asset),
         "timeline": _timeline(asset),
         "can_edit": can_edit,
+        "can_create_work_order": access.can(request.user, Module.FIELDSERVICE, Action.CREATE),
         "statuses": AssetStatus.choices,
         "check_form": extra.pop("check_form", WarrantyCheckForm(initial={"on": today})),
         "on_text": f"{today:%d/%m/%Y}",
