@@ -47,6 +47,14 @@ CAMPAIGNS = [
 RESULTS = "marketing:attribution"
 REQUESTS = "privacy:request_list"
 SUPPORT = ["support:ticket_list", "support:carecall_list", "support:call_list", "support:review_list"]
+# Dispatchers (field service create) see the dispatch board; technicians their work orders, assets, plans.
+FIELD = [
+    "fieldservice:workorder_list",
+    "fieldservice:dispatch",
+    "fieldservice:asset_list",
+    "fieldservice:plan_list",
+]
+FIELD_TECH = ["fieldservice:workorder_list", "fieldservice:asset_list", "fieldservice:plan_list"]
 NAV = {
     "admin": [
         "home",
@@ -61,6 +69,7 @@ NAV = {
         RESULTS,
         REQUESTS,
         *SUPPORT,
+        *FIELD,
         "events:trash",
         "events:log",
         "users:user_list",
@@ -77,6 +86,7 @@ NAV = {
         *CAMPAIGNS,
         RESULTS,
         *SUPPORT,
+        *FIELD,
         "events:trash",
     ],
     "sales1": [
@@ -127,8 +137,9 @@ NAV = {
     ],
     # Care reads orders to answer customers, registers personal-data requests, and works tickets, care
     # calls, the call log and ratings.
-    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS, *SUPPORT],
-    "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list", *SUPPORT],
+    # and dispatches field work.
+    "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS, *SUPPORT, *FIELD],
+    "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list", *SUPPORT, *FIELD_TECH],
     "board": ["home", RESULTS],
 }
 
