@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("sencrm.privacy.api.urls")),
     path("", include("sencrm.support.api.urls")),
     path("", include("sencrm.fieldservice.api.urls")),
+    path("", include("sencrm.reports.api.urls")),
     path("", include("sencrm.events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("sencrm.users.api.urls")),

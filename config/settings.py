@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "sencrm.privacy",
     "sencrm.support",
     "sencrm.fieldservice",
+    "sencrm.reports",
     "sencrm.documents",
     "sencrm.demo",
 ]

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("sencrm.privacy.urls")),
     path("", include("sencrm.support.urls")),
     path("", include("sencrm.fieldservice.urls")),
+    path("", include("sencrm.reports.urls")),
     path("api/v1/", include("config.api_urls", namespace="api")),
     path("django-admin/", admin.site.urls),
 ]

@@ -57,6 +57,7 @@ NAV: list[NavItem] = [
     ),
     NavItem(_("Installed products"), "fieldservice:asset_list", "hdd-stack", Module.FIELDSERVICE),
     NavItem(_("Maintenance plans"), "fieldservice:plan_list", "arrow-repeat", Module.FIELDSERVICE),
+    NavItem(_("Dashboard"), "reports:dashboard", "speedometer2", Module.REPORTS),
     NavItem(_("Reports"), "reports:index", "bar-chart", Module.REPORTS),
     NavItem(_("Trash"), "events:trash", "trash", any_module_action=Action.DELETE),
     NavItem(_("Activity log"), "events:log", "journal-text", Module.ADMIN),

@@ -54,6 +54,8 @@ FIELD = [
     "fieldservice:asset_list",
     "fieldservice:plan_list",
 ]
+# Dashboards and reports (reports module), after field service.
+REPORTS = ["reports:dashboard", "reports:index"]
 FIELD_TECH = ["fieldservice:workorder_list", "fieldservice:asset_list", "fieldservice:plan_list"]
 NAV = {
     "admin": [
@@ -70,6 +72,7 @@ NAV = {
         REQUESTS,
         *SUPPORT,
         *FIELD,
+        *REPORTS,
         "events:trash",
         "events:log",
         "users:user_list",
@@ -87,6 +90,7 @@ NAV = {
         RESULTS,
         *SUPPORT,
         *FIELD,
+        *REPORTS,
         "events:trash",
     ],
     "sales1": [
@@ -121,6 +125,7 @@ NAV = {
         *BILLING_ALL,
         "catalog:product_list",
         RESULTS,
+        *REPORTS,
         "events:trash",
     ],
     "marketing": [
@@ -133,6 +138,7 @@ NAV = {
         *CAMPAIGNS,
         RESULTS,
         REQUESTS,
+        *REPORTS,
         "events:trash",
     ],
     # Care reads orders to answer customers, registers personal-data requests, and works tickets, care
@@ -140,7 +146,7 @@ NAV = {
     # and dispatches field work.
     "care": ["home", "activities:my_day", *CUSTOMERS, *COMMERCE, REQUESTS, *SUPPORT, *FIELD],
     "tech": ["home", "activities:my_day", *CUSTOMERS, "catalog:product_list", *SUPPORT, *FIELD_TECH],
-    "board": ["home", RESULTS],
+    "board": ["home", RESULTS, *REPORTS],
 }
 
 

@@ -1,0 +1,13 @@
+"""The canned reports: importing their modules registers them (base.REGISTRY), in the order the index
+page lists them."""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = ("sencrm.reports.revenue",)
+
+
+def load() -> None:
+    for name in MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,292 @@
+"""Dashboards: widgets built from the canned reports, a default set per role, each user's own order.
+
+A widget is a key in WIDGETS: a title, a template and a function computing its context as the reader
+(every figure through `base.run` or the reports' own querysets, so under the reports scope). The board's
+default: revenue this month against the target and last year, cash in, the pipeline, new customers,
+retention, SLA compliance and CSAT, the revenue of the last twelve months and the best sellers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import DecimalField, F, Sum
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sencrm.core import access, homepage
+from sencrm.core.modules import Action, Module
+from sencrm.reports import base, revenue
+from sencrm.reports.models import Dashboard, RevenueTarget
+
+
+@dataclass(frozen=True)
+class Widget:
+    key: str
+    title: str | Promise
+    compute: Callable[[Any, dt.date], dict[str, Any] | None]
+    wide: bool = False
+    report: str = ""  # the canned report it opens
+
+
+def _month(today: dt.date) -> base.Period:
+    return base.Period.containing("month", today)
+
+
+def _pct(part: Any, whole: Any) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _query(report: str, period: base.Period, **extra: str) -> str:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    q = {
+        "period": period.kind,
+        "date_from": period.date_from.isoformat(),
+        "date_to": period.date_to.isoformat(),
+    }
+    return f"{reverse('reports:report', args=[report])}?{urlencode({**q, **extra})}"
+
+
+def revenue_month(user: Any, today: dt.date) -> dict[str, Any]:
+    month = _month(today)
+    so_far = base.Period("month", month.date_from, today)  # this month up to today
+    value = revenue.revenue_total(user, month)
+    last_year = revenue.revenue_total(user, so_far.last_year())
+    target = RevenueTarget.objects.filter(month=month.date_from).values_list("amount", flat=True).first()
+    return {
+        "value": value,
+        "kind": base.MONEY,
+        "target": target,
+        "target_percent": _pct(value, target),
+        "last_year": last_year,
+        "change": base.change(value, last_year),
+        "compare_label": _("same days last year"),
+        "url": _query("revenue", month, group_by="day"),
+    }
+
+
+def cash_month(user: Any, today: dt.date) -> dict[str, Any]:
+    month = _month(today)
+    so_far = base.Period("month", month.date_from, today)
+    value = revenue.cash_total(user, month)
+    last_year = revenue.cash_total(user, so_far.last_year())
+    return {
+        "value": value,
+        "kind": base.MONEY,
+        "last_year": last_year,
+        "change": base.change(value, last_year),
+        "compare_label": _("same days last year"),
+        "url": _query("revenue", month, group_by="day"),
+    }
+
+
+def pipeline(user: Any, today: dt.date) -> dict[str, Any]:
+    from sencrm.sales.choices import OpportunityStatus
+    from sencrm.sales.models import Opportunity
+
+    level = base.report_level(user)
+    qs = base.in_scope(
+        Opportunity.objects.filter(deleted_at__isnull=True, status=OpportunityStatus.OPEN), user, level
+    )
+    money = DecimalField(max_digits=20, decimal_places=2)
+    agg = qs.aggregate(
+        total=Sum("amount", output_field=money),
+        weighted=Sum(F("amount") * F("probability") / 100, output_field=money),
+    )
+    url = _query("sales", _month(today)) if "sales" in base.REGISTRY else ""
+    return {
+        "value": Decimal(agg["total"] or 0).quantize(Decimal(1)),
+        "kind": base.MONEY,
+        "secondary": Decimal(agg["weighted"] or 0).quantize(Decimal(1)),
+        "secondary_label": _("weighted by probability"),
+        "url": url,
+    }
+
+
+def new_customers(user: Any, today: dt.date) -> dict[str, Any]:
+    from sencrm.customers.models import Account, Contact
+
+    month = _month(today)
+    level = base.report_level(user)
+
+    def count(period: base.Period) -> int:
+        start, end = period.bounds()
+        contacts = base.in_scope(
+            Contact.objects.filter(first_receipt_at__gte=start, first_receipt_at__lt=end), user, level
+        ).count()
+        accounts = base.in_scope(
+            Account.objects.filter(first_receipt_at__gte=start, first_receipt_at__lt=end), user, level
+        ).count()
+        return contacts + accounts
+
+    value = count(month)
+    last_year = count(base.Period("month", month.date_from, today).last_year())
+    return {
+        "value": value,
+        "kind": base.COUNT,
+        "last_year": last_year,
+        "change": base.change(value, last_year),
+        "compare_label": _("same days last year"),
+        "url": _query("retention", month) if "retention" in base.REGISTRY else "",
+    }
+
+
+def _canned_total(
+    name: str, key: str, period: base.Period, user: Any, group_by: str | None = None
+) -> tuple[Any, Any] | None:
+    report = base.REGISTRY.get(name)
+    if report is None:
+        return None
+    params = base.Params(period=period, group_by=group_by or report.default_group_by)
+    current = report.compute(user, params).totals.get(key)
+    before = report.compute(user, params.with_period(period.previous())).totals.get(key)
+    return current, before
+
+
+def retention(user: Any, today: dt.date) -> dict[str, Any] | None:
+    quarter = base.Period.containing("quarter", today)
+    got = _canned_total("retention", "retention", quarter, user, "quarter")
+    if got is None:
+        return None
+    return {
+        "value": got[0],
+        "kind": base.PERCENT,
+        "previous": got[1],
+        "compare_label": _("previous quarter"),
+        "url": _query("retention", quarter, group_by="month"),
+    }
+
+
+def sla(user: Any, today: dt.date) -> dict[str, Any] | None:
+    month = _month(today)
+    got = _canned_total("sla", "sla_compliance", month, user)
+    if got is None:
+        return None
+    return {
+        "value": got[0],
+        "kind": base.PERCENT,
+        "previous": got[1],
+        "compare_label": _("previous month"),
+        "url": _query("sla", month),
+    }
+
+
+def csat(user: Any, today: dt.date) -> dict[str, Any] | None:
+    month = _month(today)
+    got = _canned_total("csat", "csat", month, user)
+    if got is None:
+        return None
+    return {
+        "value": got[0],
+        "kind": base.PERCENT,
+        "previous": got[1],
+        "compare_label": _("previous month"),
+        "url": _query("csat", month),
+    }
+
+
+def revenue_chart(user: Any, today: dt.date) -> dict[str, Any]:
+    """Invoiced revenue of the last twelve months, beside the twelve months a year earlier."""
+    first = base.add_months(today.replace(day=1), -11)
+    period = base.Period("custom", first, base.month_end(today))
+    result = base.run(user, "revenue", base.Params(period=period, group_by="month"))
+    earlier = [result.last_year_rows.get(r["key"], {}).get("revenue") or 0 for r in result.rows]
+    return {
+        "chart": {
+            "type": "bar",
+            "labels": [r["label"] for r in result.rows],
+            "datasets": [
+                {"label": str(_("Invoiced revenue")), "data": [float(r["revenue"]) for r in result.rows]},
+                {"label": str(_("A year earlier")), "data": [float(v) for v in earlier]},
+            ],
+        },
+        "url": _query("revenue", period, group_by="month"),
+    }
+
+
+def best_sellers(user: Any, today: dt.date) -> dict[str, Any]:
+    year = base.Period.containing("year", today)
+    report = base.REGISTRY["best-sellers"]
+    result = report.compute(user, base.Params(period=year, group_by="product", options={"by": "revenue"}))
+    return {"rows": result.rows[:5], "url": _query("best-sellers", year)}
+
+
+WIDGETS: dict[str, Widget] = {
+    w.key: w
+    for w in (
+        Widget("revenue_month", _("Revenue this month"), revenue_month, report="revenue"),
+        Widget("cash_month", _("Cash in this month"), cash_month, report="revenue"),
+        Widget("pipeline", _("Open pipeline"), pipeline, report="sales"),
+        Widget("new_customers", _("New customers this month"), new_customers, report="retention"),
+        Widget("retention", _("Retention this quarter"), retention, report="retention"),
+        Widget("sla", _("SLA compliance this month"), sla, report="sla"),
+        Widget("csat", _("CSAT this month"), csat, report="csat"),
+        Widget("revenue_chart", _("Revenue, last 12 months"), revenue_chart, wide=True, report="revenue"),
+        Widget("best_sellers", _("Best sellers this year"), best_sellers, wide=True, report="best-sellers"),
+    )
+}
+DEFAULT = list(WIDGETS)
+
+
+def layout(user: Any) -> list[str]:
+    """The user's widgets in order: their own arrangement, else the default."""
+    saved = Dashboard.objects.filter(user_id=user.pk).values_list("widgets", flat=True).first()
+    keys = [k for k in (saved or DEFAULT) if k in WIDGETS]
+    return keys if saved is not None else DEFAULT
+
+
+def arrange(user: Any, keys: list[str]) -> list[str]:
+    """Save the user's own arrangement (unknown keys are dropped; an empty list is allowed)."""
+    access.check_module(user, Module.REPORTS, Action.VIEW)
+    clean = list(dict.fromkeys(k for k in keys if k in WIDGETS))
+    with transaction.atomic():
+        Dashboard.objects.update_or_create(user_id=user.pk, defaults={"widgets": clean})
+    return clean
+
+
+def reset(user: Any) -> None:
+    Dashboard.objects.filter(user_id=user.pk).delete()
+
+
+def widgets(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The user's dashboard, computed as the user reads it."""
+    base.report_level(user)
+    today = today or timezone.localdate()
+    out = []
+    for key in layout(user):
+        widget = WIDGETS[key]
+        data = widget.compute(user, today)
+        if data is None:
+            continue
+        out.append(
+            {"key": key, "title": widget.title, "wide": widget.wide, "chart_id": f"chart-{key}", **data}
+        )
+    return out
+
+
+@homepage.register
+def board_home(user: Any) -> dict[str, Any]:
+    """The board's home page is its dashboard (the role reads dashboards and reports only); other roles
+    with reports open it from the menu."""
+    if access.can(user, Module.REPORTS, Action.VIEW) and not _works_records(user):
+        return {"dashboard": widgets(user)}
+    return {}
+
+
+def _works_records(user: Any) -> bool:
+    return any(
+        access.can(user, module, Action.VIEW)
+        for module in Module.values
+        if module not in (Module.REPORTS, Module.ADMIN)
+    )
