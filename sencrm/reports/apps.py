@@ -11,3 +11,15 @@ class ReportsConfig(AppConfig):
         from sencrm.reports import catalogue, dashboards  # noqa: F401  (dashboards registers the home widget)
 
         catalogue.load()
+
+        from django.utils.translation import gettext_lazy
+
+        from sencrm.events.formatting import register_type_labels
+
+        register_type_labels(
+            {
+                "saved_report.created": gettext_lazy("Saved report created"),
+                "saved_report.updated": gettext_lazy("Saved report changed"),
+                "saved_report.deleted": gettext_lazy("Saved report deleted"),
+            }
+        )

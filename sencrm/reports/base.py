@@ -420,7 +420,11 @@ Hook = Callable[[Any, Result], None]
 def run(user: Any, name: str, params: Params) -> Result:
     """The report computed as `user` reads it (PermissionDenied without the right to view reports),
     with the previous period's and last year's figures when the report compares."""
-    report = get_report(name)
+    return run_report(user, get_report(name), params)
+
+
+def run_report(user: Any, report: Report, params: Params) -> Result:
+    """`run` for a report object (a saved builder report is not in the registry)."""
     report_level(user)
     result = report.compute(user, params)
     if report.compare:

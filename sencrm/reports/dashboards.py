@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, Sum
 from django.utils import timezone
@@ -271,6 +272,38 @@ def widgets(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
             continue
         out.append(
             {"key": key, "title": widget.title, "wide": widget.wide, "chart_id": f"chart-{key}", **data}
+        )
+    out += saved_widgets(user)
+    return out
+
+
+def saved_widgets(user: Any) -> list[dict[str, Any]]:
+    """The user's saved reports put on their dashboard: the chart, else the first rows."""
+    from sencrm.reports import saved
+    from sencrm.reports.models import SavedReport
+
+    out = []
+    for item in SavedReport.objects.filter(owner_id=user.pk, on_dashboard=True).order_by("name")[:12]:
+        try:
+            result = saved.run(user, item)
+        except ValidationError:
+            continue  # a definition that no longer validates (a field removed): shown on its own page
+        column = result.columns[0] if result.columns else None
+        rows = [
+            {"rank": i, "label": r["label"], "value": r.get(column.key) if column else None}
+            for i, r in enumerate(result.rows[:5], start=1)
+        ]
+        out.append(
+            {
+                "key": f"saved-{item.pk}",
+                "title": item.name,
+                "wide": True,
+                "chart_id": f"chart-saved-{item.pk}",
+                "chart": result.chart if result.chart and result.chart.get("labels") else None,
+                "saved_rows": rows,
+                "kind": column.kind if column else base.COUNT,
+                "url": item.get_absolute_url(),
+            }
         )
     return out
 

@@ -111,11 +111,11 @@ def _cell(column: Column, value: Any, before: Any, last: Any, compare: bool) -> 
     return cell
 
 
-def table(result: Result, name: str) -> dict[str, Any]:
+def table(result: Result, name: str, *, drill: bool = True, drill_url: str = "") -> dict[str, Any]:
     """The page's table: a row per group with a cell per column (formatted, with its drill-down link and,
     when the report compares, the previous period's and last year's figures beside it)."""
     compare = result.previous is not None
-    drill_base = reverse("reports:drill", args=[name])
+    drill_base = drill_url or (reverse("reports:drill", args=[name]) if drill else "")
     query = result.params.query()
     rows = []
     for row in result.rows:
@@ -129,7 +129,7 @@ def table(result: Result, name: str) -> dict[str, Any]:
                 result.last_year_rows.get(row["key"], {}).get(column.key),
                 compare,
             )
-            if column.drill and row.get("drill", True) and value not in (None, 0, Decimal(0)):
+            if drill_base and column.drill and row.get("drill", True) and value not in (None, 0, Decimal(0)):
                 cell["url"] = f"{drill_base}?{urlencode({**query, 'key': row['key'], 'column': column.key})}"
             cells.append(cell)
         rows.append({"key": row["key"], "label": row["label"], "cells": cells})

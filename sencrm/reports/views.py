@@ -64,11 +64,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _saved_context(user: Any) -> dict[str, Any]:
-    try:
-        from sencrm.reports import builder  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the report builder comes in its own slice
-        return {}
-    return {"saved": builder.visible_reports(user)[:50], "can_build": True}
+    from sencrm.reports import saved
+
+    return {"saved": list(saved.visible(user).order_by("name")[:50]), "can_build": True}
 
 
 def _params(request: HttpRequest, report: base.Report) -> tuple[base.Params, str]:
@@ -323,3 +321,273 @@ def targets(request: HttpRequest) -> HttpResponse:
         {"year": year, "rows": rows, "errors": errors},
         status=400 if errors else 200,
     )
+
+
+# --- the report builder and saved reports ---------------------------------------------------------------
+
+
+def _definition_from_post(data: Any) -> dict[str, Any]:
+    import json
+
+    measures = []
+    for i in range(3):
+        op = data.get(f"op{i}", "")
+        if op:
+            measures.append({"op": op, "field": data.get(f"field{i}", "")})
+    try:
+        filters = json.loads(data.get("filters") or "null")
+    except ValueError:
+        filters = {"invalid": True}
+    if isinstance(filters, dict) and not filters.get("rules"):
+        filters = None
+    return {
+        "source": data.get("source", ""),
+        "group_by": data.get("group_by", ""),
+        "measures": measures,
+        "filters": filters,
+        "sort": data.get("sort", "group"),
+        "descending": data.get("descending") == "on",
+        "chart": data.get("chart", "bar"),
+        "limit": data.get("limit") or 50,
+    }
+
+
+def _builder_page(request: HttpRequest, definition: dict[str, Any], **extra: Any) -> HttpResponse:
+    import json
+
+    from sencrm.marketing.views.segments import builder_context
+    from sencrm.reports import builder
+
+    source = builder.SOURCES.get(str(definition.get("source") or "")) or builder.SOURCES["invoices"]
+    measures = list(definition.get("measures") or [{"op": "count"}])
+    measures += [{"op": "", "field": ""}] * (3 - len(measures))
+    context = {
+        "sources": builder.SOURCES.values(),
+        "source": source,
+        "groups": [(g, builder.field_label(source, g)) for g in [*source.group_choices(), *source.extra]],
+        "numbers": [(n, builder.field_label(source, n)) for n in source.numbers],
+        "ops": builder.OPS.items(),
+        "charts": builder.CHARTS,
+        "definition": definition,
+        "measures": measures[:3],
+        "filters_json": json.dumps(definition.get("filters") or {"match": "all", "rules": []}),
+        "segment_builder": builder_context(request.user) if source.contact is not None else None,
+        "periods": PERIOD_LABELS[:3],
+        **extra,
+    }
+    return render(request, "reports/builder.html", context, status=400 if extra.get("errors") else 200)
+
+
+@login_required
+def builder_view(request: HttpRequest) -> HttpResponse:
+    """Build a report: preview it over a period, then save it under a name."""
+    from django.shortcuts import redirect
+
+    from sencrm.reports import builder, saved
+
+    user = request.user
+    access.check_module(user, Module.REPORTS, Action.VIEW)
+    if request.method != "POST":
+        return _builder_page(
+            request, {"source": request.GET.get("source", "invoices"), "measures": [{"op": "count"}]}
+        )
+    definition = _definition_from_post(request.POST)
+    period = request.POST.get("period", "month")
+    try:
+        valid = builder.validate(definition)
+    except ValidationError as exc:
+        return _builder_page(request, definition, errors=_errors(exc), period=period)
+    if request.POST.get("action") == "save":
+        try:
+            made = saved.saved_create(
+                actor=user,
+                data={
+                    "name": request.POST.get("name", ""),
+                    "report": "custom",
+                    "definition": valid.as_json(),
+                    "period": period,
+                },
+            )
+        except ValidationError as exc:
+            return _builder_page(request, definition, errors=_errors(exc), period=period)
+        return redirect(made.get_absolute_url())
+    report = builder.BuiltReport(valid)
+    try:
+        params = base.parse_params(report, {"period": period if period in base.PERIODS[:3] else "month"})
+    except ValidationError as exc:
+        return _builder_page(request, definition, errors=_errors(exc), period=period)
+    result = base.run_report(user, report, params)
+    return _builder_page(
+        request, definition, result=result, table=present.table(result, "custom", drill=False), period=period
+    )
+
+
+@login_required
+def saved_new(request: HttpRequest) -> HttpResponse:
+    """Save a canned report as shown (its grouping and options) under a name."""
+    from django.shortcuts import redirect
+
+    from sencrm.reports import saved
+
+    if request.method != "POST":
+        return redirect("reports:index")
+    name = request.POST.get("report", "")
+    report = base.get_report(name)
+    query = {"group_by": request.POST.get("group_by", report.default_group_by)}
+    for option in report.options:
+        if request.POST.get(option):
+            query[option] = request.POST[option]
+    try:
+        made = saved.saved_create(
+            actor=request.user,
+            data={
+                "name": request.POST.get("name", ""),
+                "report": name,
+                "query": query,
+                "period": request.POST.get("period", "month")
+                if request.POST.get("period") in ("month", "quarter", "year")
+                else "month",
+            },
+        )
+    except ValidationError as exc:
+        from django.contrib import messages
+
+        messages.error(request, _errors(exc))
+        return redirect(f"{base_url(name)}?{urlencode(query)}")
+    return redirect(made.get_absolute_url())
+
+
+@login_required
+def saved_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from sencrm.reports import saved
+    from sencrm.reports.models import Schedule, ScheduleFormat
+    from sencrm.users.models import Role, Team
+
+    user = request.user
+    item = saved.get_visible(user, pk)
+    report = saved.report_of(item)
+    error = ""
+    try:
+        params = saved.params_of(item, request.GET)
+    except ValidationError as exc:
+        params, error = saved.params_of(item), _errors(exc)
+    result = base.run_report(user, report, params)
+    period = params.period
+    context = {
+        "item": item,
+        "report": report,
+        "result": result,
+        "table": present.table(
+            result, f"saved-{item.pk}", drill_url=reverse_saved("reports:saved_drill", item.pk)
+        ),
+        "params": params,
+        "error": error,
+        "form": _form(request, report, params),
+        "previous_label": period.previous().label(),
+        "last_year_label": period.last_year().label(),
+        "export_query": urlencode(params.query()),
+        "can_export": access.can(user, Module.REPORTS, Action.EXPORT),
+        "can_change": saved.can_change(user, item),
+        "teams": Team.objects.order_by("name")
+        if access.can(user, Module.ADMIN, Action.EDIT)
+        else Team.objects.filter(pk__in=getattr(user, "team_ids", frozenset)()).order_by("name"),
+        "roles": Role.objects.order_by("name"),
+        "schedules": Schedule.choices,
+        "formats": ScheduleFormat.choices,
+    }
+    return render(request, "reports/saved.html", context, status=400 if error else 200)
+
+
+def reverse_saved(name: str, pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=[pk])
+
+
+@login_required
+def saved_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from sencrm.reports import saved
+    from sencrm.users.models import Role, Team
+
+    item = saved.get_visible(request.user, pk)
+    if request.method != "POST":
+        return redirect(item.get_absolute_url())
+    if request.POST.get("action") == "delete":
+        saved.saved_delete(item, actor=request.user)
+        return redirect("reports:index")
+    team_id = request.POST.get("shared_team") or ""
+    role_id = request.POST.get("shared_role") or ""
+    data = {
+        "name": request.POST.get("name", item.name),
+        "period": request.POST.get("period", item.period),
+        "shared_team": Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None,
+        "shared_role": Role.objects.filter(pk=int(role_id)).first() if role_id.isdigit() else None,
+        "on_dashboard": request.POST.get("on_dashboard") == "on",
+        "schedule": request.POST.get("schedule", ""),
+        "schedule_format": request.POST.get("schedule_format", "pdf"),
+        "send_to_shared": request.POST.get("send_to_shared") == "on",
+    }
+    try:
+        saved.saved_update(item, actor=request.user, data=data)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("The report was saved."))
+    return redirect(item.get_absolute_url())
+
+
+@login_required
+@require_GET
+def saved_drill(request: HttpRequest, pk: int) -> HttpResponse:
+    from sencrm.reports import saved
+
+    user = request.user
+    item = saved.get_visible(user, pk)
+    report = saved.report_of(item)
+    try:
+        params = saved.params_of(item, request.GET)
+    except ValidationError as exc:
+        return render(request, "reports/drill.html", {"error": _errors(exc), "report": report}, status=400)
+    base.report_level(user)
+    detail = report.drill(user, params, request.GET.get("key", "")[:100], request.GET.get("column", "")[:50])
+    context = {
+        "report": report,
+        "detail": detail,
+        "rows": present.drill_rows(detail),
+        "total": present.display(detail.total, _total_kind(detail)),
+        "params": params,
+        "back": f"{item.get_absolute_url()}?{urlencode(params.query())}",
+    }
+    return render(request, "reports/drill.html", context)
+
+
+@login_required
+@require_GET
+def saved_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+    from sencrm.reports import saved
+
+    user = request.user
+    access.check_module(user, Module.REPORTS, Action.EXPORT)
+    item = saved.get_visible(user, pk)
+    try:
+        params = saved.params_of(item, request.GET)
+    except ValidationError as exc:
+        return HttpResponse(_errors(exc), status=400, content_type="text/plain; charset=utf-8")
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx", "pdf"):
+        return HttpResponse(
+            _("Choose one of: %(values)s.") % {"values": "csv, xlsx, pdf"},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    result = base.run_report(user, saved.report_of(item), params)
+    filename = f"report-{item.pk}-{params.period.date_from:%Y%m%d}-{params.period.date_to:%Y%m%d}"
+    if fmt == "pdf":
+        return pdf_response(result, item.report, filename)
+    header, rows = present.export_rows(result)
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows)
+    return csv_response(filename, header, rows)
