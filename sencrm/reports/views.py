@@ -355,7 +355,7 @@ def _definition_from_post(data: Any) -> dict[str, Any]:
 def _builder_page(request: HttpRequest, definition: dict[str, Any], **extra: Any) -> HttpResponse:
     import json
 
-    from sencrm.marketing.views.segments import builder_context
+    from sencrm.marketing.segment_builder import builder_context
     from sencrm.reports import builder
 
     source = builder.SOURCES.get(str(definition.get("source") or "")) or builder.SOURCES["invoices"]
