@@ -110,10 +110,15 @@ class SavedReportViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
         description='Computed as the caller (their scope): `{"rows": [...], "totals": {...}}` like the '
         "canned reports, over the saved period's current month, quarter or year, or the period asked.",
         parameters=[
-            OpenApiParameter("period", OpenApiTypes.STR, enum=["month", "quarter", "year", "custom"]),
-            OpenApiParameter("date", OpenApiTypes.DATE),
-            OpenApiParameter("date_from", OpenApiTypes.DATE),
-            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                enum=["month", "quarter", "year", "custom"],
+                description="Default: the saved report's period.",
+            ),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="A day in the month, quarter or year."),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (with date_to)."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day, included."),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
