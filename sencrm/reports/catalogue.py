@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("sencrm.reports.revenue",)
+MODULES = (
+    "sencrm.reports.revenue",
+    "sencrm.reports.pipeline",
+)
 
 
 def load() -> None:

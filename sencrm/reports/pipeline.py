@@ -51,7 +51,8 @@ or source (the opportunity's; a quote's or order's through its opportunity):
 
 Every figure is a grouped query under the reader's reports scope with the owner/team rule of its own
 model (`base.in_scope`): a manager sees their teams' leads, contacts, receipts, campaigns, deals, quotes
-and orders. A funnel is six queries, a sales report six, whatever the number of records.
+and orders. A funnel is at most seven queries, a sales report six (the
+groups' names included), whatever the number of records.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def _fill_buckets(
     present = {r["key"]: r for r in rows}
     keys = bucket_keys(group_by, period)
     names = dims.labels(group_by, keys)
-    return [present.get(k) or {"key": k, "label": names[k], **empty(k)} for k in keys]
+    return [present.get(k) or {**empty(k), "key": k, "label": names[k]} for k in keys]
 
 
 def _customer_name(obj: Any) -> str:

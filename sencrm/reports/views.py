@@ -53,11 +53,23 @@ def _errors(exc: ValidationError) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     access.check_module(request.user, Module.REPORTS, Action.VIEW)
+    from django.urls import reverse
+
+    # Reports that live with their module (the attribution report is marketing's own page).
+    links = {
+        "marketing": [
+            {
+                "title": _("Marketing results"),
+                "description": _("Revenue by cash month and by lead month, per campaign and channel."),
+                "url": reverse("marketing:attribution"),
+            }
+        ]
+    }
     sections = []
     for code, label in SECTIONS:
         reports = [r for r in base.REGISTRY.values() if r.section == code]
-        if reports:
-            sections.append({"label": label, "reports": reports})
+        if reports or links.get(code):
+            sections.append({"label": label, "reports": reports, "links": links.get(code, [])})
     context: dict[str, Any] = {"sections": sections}
     context.update(_saved_context(request.user))
     return render(request, "reports/index.html", context)

@@ -54,7 +54,7 @@ def _source(code: str | None) -> Any:
 def campaign(org: Any, name: str, channel: str, owner: str = "marketing") -> Any:
     from sencrm.marketing.models import Campaign
 
-    made = Campaign.objects.create(
+    return Campaign.objects.create(
         owner=org[owner],
         team=org[owner].teams.first(),
         created_by=org["marketing"],
@@ -62,7 +62,6 @@ def campaign(org: Any, name: str, channel: str, owner: str = "marketing") -> Any
         channel=channel,
         start_date=dt.date(2026, 1, 1),
     )
-    return made
 
 
 def cost(campaign: Any, day: str, amount: int) -> Any:
@@ -199,7 +198,8 @@ def funnel_book(org: Any, hanoi: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sales_book(org: Any, hanoi: Any, catalogue: Any) -> dict[str, Any]:
+def sales_book(org: Any, hanoi: Any) -> dict[str, Any]:
+    from sencrm.catalog.services import product_create
     from sencrm.commerce import services as commerce
     from sencrm.commerce.models import Order, Quote
     from sencrm.sales.models import Lead, Opportunity
@@ -238,7 +238,18 @@ def sales_book(org: Any, hanoi: Any, catalogue: Any) -> dict[str, Any]:
     o8 = opp("sales2", "O8", 7_000_000)
     close(o8, "sales2", False, at("2026-02-28", 23, 59))
 
-    line = [{"product": catalogue["install"], "quantity": 1, "unit_price": 500_000}]
+    install = product_create(
+        actor=org["manager"],
+        data={
+            "code": "LD-01",
+            "name": "Công lắp đặt",
+            "unit": "lần",
+            "kind": "service",
+            "list_price": Decimal(500_000),
+            "vat_rate": "8",
+        },
+    )
+    line = [{"product": install, "quantity": 1, "unit_price": 500_000}]
 
     def quote(owner: str, customer: Any, sent: dt.datetime) -> Any:
         made = commerce.quote_create(actor=org[owner], data={"contact": customer}, lines=line)
