@@ -236,6 +236,9 @@ def _past_work(
                 "scheduled_start": start,
                 "scheduled_end": start + dt.timedelta(minutes=90),
                 "labour_price": Decimal(150_000) if with_part else Decimal(0),
+                # A paid repair is charged even on a unit still in warranty (the fault is not covered:
+                # a dropped remote, a power surge), so the demo always has invoices to issue.
+                "chargeable": True if kind == WorkKind.REPAIR else None,
             },
             assets=[asset],
         )
@@ -247,7 +250,12 @@ def _past_work(
             services.work_order_set_check(wo, actor=tech, check_id=check.pk, done=True)
         if with_part:
             services.work_order_add_part(
-                wo, actor=tech, product=parts[index % len(parts)], quantity=Decimal(1), asset=asset
+                wo,
+                actor=tech,
+                product=parts[index % len(parts)],
+                quantity=Decimal(1),
+                asset=asset,
+                chargeable=True if kind == WorkKind.REPAIR else None,
             )
         services.work_order_add_photo(
             wo, actor=tech, upload=_photo(wo.number, (40 + index * 15, 90, 140)), caption="Sau khi xử lý"

@@ -12,6 +12,7 @@ from sencrm.catalog.models import PriceList, Product
 from sencrm.commerce import totals
 from sencrm.commerce.models import Contract, Order, Quote
 from sencrm.customers.models import Contact
+from sencrm.demo.tests.history_checks import check_history
 from sencrm.events.models import Event
 from sencrm.sales import selectors
 from sencrm.sales.models import Lead, LeadConsent, Opportunity, StageChange, WebForm, WebFormSubmission
@@ -52,6 +53,8 @@ def test_load_demo_is_idempotent_and_its_sales_data_hold_together(db):
     _check_billing_invariants()
     _check_support_invariants()
     _check_fieldservice_invariants()
+    check_history()  # two and more years of sales for the reports (sencrm/demo/history.py)
+    _check_reports()
     call_command("load_demo")
     assert _counts() == counts
     assert counts[:3] == (10, 2, 8)  # the nine demo logins and the second technician, tech2
@@ -352,3 +355,16 @@ def _check_commerce_invariants() -> None:
     assert contracts.count() == 10 and not contracts.exclude(status="signed").exists()
     assert contracts.filter(end_date__lte=today + dt.timedelta(days=31)).count() >= 2  # renewals due
     assert any(c.ordered_total > c.total for c in contracts)  # one overruns
+
+
+def _check_reports() -> None:
+    """This year's targets, the board's saved reports, and the board's dashboard has figures."""
+    from sencrm.reports import dashboards
+    from sencrm.reports.models import RevenueTarget, SavedReport
+
+    board = User.objects.get(username="board")
+    assert RevenueTarget.objects.filter(month__year=timezone.localdate().year).count() == 12
+    assert SavedReport.objects.filter(owner=board, schedule="monthly").exists()
+    widgets = {w["key"]: w for w in dashboards.widgets(board)}
+    assert widgets["revenue_month"]["target"] > 0
+    assert any(key.startswith("saved-") for key in widgets)

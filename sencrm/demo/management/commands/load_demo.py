@@ -10,9 +10,11 @@ from sencrm.demo.commerce import load_commerce
 from sencrm.demo.company import load_company
 from sencrm.demo.customers import load_customers
 from sencrm.demo.fieldservice import load_fieldservice
+from sencrm.demo.history import load_history
 from sencrm.demo.marketing import load_marketing
 from sencrm.demo.organisation import load_organisation
 from sencrm.demo.promotions import load_promotions
+from sencrm.demo.reports import load_reports
 from sencrm.demo.sales import load_sales
 from sencrm.demo.support import load_support
 
@@ -39,6 +41,11 @@ class Command(BaseCommand):
         tickets = load_support(users)
         # After support: the deliveries made the installed products; technicians, plans and work orders.
         work_orders = load_fieldservice(users)
+        # After field service (its parts are sold too): three years of past sales and receipts, numbered
+        # in date order together with this year's billing.
+        history = load_history(users)
+        # After the history: this year's revenue targets and the board's saved reports.
+        load_reports(users)
         # Leave the planner statistics fresh for what was just loaded (autovacuum may be off or lag).
         from django.apps import apps
 
@@ -76,6 +83,6 @@ class Command(BaseCommand):
                 f"added {customers} customers, {activities} activities, {leads} leads, "
                 f"{opportunities} opportunities, {quotes} quotes, {orders} orders, {contracts} contracts, "
                 f"{invoices} invoices, {payments} receipts, {campaigns} campaigns, {tickets} tickets and "
-                f"{work_orders} work orders."
+                f"{work_orders} work orders; {history} invoices of past years."
             )
         )
