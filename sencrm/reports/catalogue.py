@@ -8,6 +8,7 @@ import importlib
 MODULES = (
     "sencrm.reports.revenue",
     "sencrm.reports.pipeline",
+    "sencrm.reports.loyalty",
 )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/dashboard/arrange/", views.dashboard_edit, name="dashboard_edit"),
     path("reports/targets/", views.targets, name="targets"),
     path("reports/builder/", views.builder_view, name="builder"),
+    path("reports/rfm/segment/", views.rfm_save_segment, name="rfm_segment"),
     path("reports/saved/new/", views.saved_new, name="saved_new"),
     path("reports/saved/<int:pk>/", views.saved_page, name="saved"),
     path("reports/saved/<int:pk>/edit/", views.saved_edit, name="saved_edit"),

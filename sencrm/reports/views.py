@@ -134,6 +134,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         "export_query": urlencode(params.query()),
         "can_export": access.can(user, Module.REPORTS, Action.EXPORT),
         "today": timezone.localdate(),
+        "can_save_segment": name == "rfm" and access.can(user, Module.MARKETING, Action.CREATE),
     }
     return render(request, "reports/report.html", context, status=400 if error else 200)
 
@@ -603,3 +604,31 @@ def saved_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     if fmt == "xlsx":
         return xlsx_response(filename, header, rows)
     return csv_response(filename, header, rows)
+
+
+@login_required
+def rfm_save_segment(request: HttpRequest) -> HttpResponse:
+    """Save one RFM segment's contacts as a frozen marketing segment (marketing's create right)."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from sencrm.reports import loyalty
+
+    if request.method != "POST":
+        return redirect("reports:report", name="rfm")
+    access.check_module(request.user, Module.REPORTS, Action.VIEW)
+    access.check_module(request.user, Module.MARKETING, Action.CREATE)
+    raw = request.POST.get("date", "")[:10]
+    try:
+        until = dt.date.fromisoformat(raw)
+    except ValueError:
+        until = timezone.localdate()
+    name = request.POST.get("name", "").strip()
+    try:
+        segment = loyalty.save_as_segment(request.user, until, request.POST.get("segment", ""), name)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(f"{base_url('rfm')}?{urlencode({'date': until.isoformat()})}")
+    return redirect(segment.get_absolute_url())
