@@ -9,6 +9,7 @@ MODULES = (
     "sencrm.reports.revenue",
     "sencrm.reports.pipeline",
     "sencrm.reports.loyalty",
+    "sencrm.reports.care",
 )
 
 
