@@ -41,7 +41,7 @@ from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from sencrm.billing.models import LIVE_STATUSES, Invoice
 from sencrm.reports import base, dims
@@ -69,7 +69,7 @@ SEGMENTS: tuple[tuple[str, Any], ...] = (
     ("cannot_lose", gettext_lazy("Cannot lose them")),
     ("at_risk", gettext_lazy("At risk")),
     ("hibernating", gettext_lazy("Hibernating")),
-    ("lost", gettext_lazy("Lost")),
+    ("lost", pgettext_lazy("rfm segment", "Lost")),
 )
 
 
