@@ -319,7 +319,7 @@ class CsatReport(Report):
             group_label=self.group_label(group_by),
             columns=[
                 Column("answers", gettext_lazy("Answers"), COUNT, drill=True),
-                Column("csat", gettext_lazy("CSAT (% satisfied)"), PERCENT),
+                Column("csat", gettext_lazy("CSAT (share satisfied)"), PERCENT),
                 Column("average", gettext_lazy("Average score (1–5)"), NUMBER),
                 Column("nps", gettext_lazy("NPS"), NUMBER),
                 Column("promoters", gettext_lazy("Promoters"), COUNT, drill=True),
