@@ -177,7 +177,7 @@ SOURCES: dict[str, Source] = {
             True,
             Q(deleted_at__isnull=True),
             ("status", "priority", "channel", "line", "category", "queue", "breached", "owner", "team"),
-            (),
+            ("first_response_business_minutes", "resolution_business_minutes"),
             url_name="support:ticket_detail",
         ),
         Source(

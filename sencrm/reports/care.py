@@ -4,10 +4,9 @@ Definitions (docs/decisions.md, "Reports and dashboards"):
 
 - **SLA** (`sla`): tickets created in the period (not merged away, not in the trash). *SLA compliance* =
   tickets with an SLA policy that did not breach it ÷ tickets with an SLA policy. *First response* and
-  *resolution* times are the average hours from the ticket's creation to its first reply and to its
-  resolution, in elapsed (calendar) hours: the business-hours clock of sencrm/support/sla.py is kept per
-  ticket as due dates, not as minutes spent, so it cannot be summed in SQL; the SLA compliance column is
-  the business-hours measure.
+  *resolution* times are the average business hours from the ticket's creation to its first reply and
+  to its resolution, on its queue's calendar (24×7 without one): the ticket stamps them in minutes when
+  it is answered and resolved (sencrm/support/sla.py's `business_minutes`), so SQL averages them.
 - **CSAT / NPS** (`csat`): ratings answered in the period. CSAT = answers scoring 4–5 of 5 ÷ CSAT answers
   (support/reviews.py's rule); NPS = % promoters (9–10) − % detractors (0–6) of the NPS answers.
 - **Field work** (`service`): work orders finished in the period (`done`, by `finished_at`) and those that
@@ -23,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,11 +40,10 @@ def _pct(part: Any, whole: Any) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def _hours(value: Any) -> Decimal | None:
+def _minutes_as_hours(value: Any) -> Decimal | None:
     if value is None:
         return None
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1_000_000
-    return Decimal(str(seconds / 3600)).quantize(Decimal("0.1"))
+    return (Decimal(str(value)) / 60).quantize(Decimal("0.1"))
 
 
 def _grouped(
@@ -126,15 +124,13 @@ class SlaReport(Report):
 
     def compute(self, user: Any, params: Params) -> Result:
         group_by, period = params.group_by, params.period
-        first = ExpressionWrapper(F("first_responded_at") - F("created_at"), output_field=DurationField())
-        resolve = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
         measures = {
             "n": Count("pk"),
             "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
             "with_sla": Count("pk", filter=Q(sla_policy__isnull=False)),
             "breached_n": Count("pk", filter=Q(sla_policy__isnull=False, breached=True)),
-            "first": Avg(first),
-            "resolution": Avg(resolve),
+            "first": Avg("first_response_business_minutes"),
+            "resolution": Avg("resolution_business_minutes"),
         }
         qs = tickets(user, period)
         got = _grouped(qs, _ticket_group(group_by), group_by, **measures)
@@ -146,8 +142,8 @@ class SlaReport(Report):
                 "resolved": v.get("resolved") or 0,
                 "breached": breached,
                 "sla_compliance": _pct(with_sla - breached, with_sla),
-                "first_response_hours": _hours(v.get("first")),
-                "resolution_hours": _hours(v.get("resolution")),
+                "first_response_hours": _minutes_as_hours(v.get("first")),
+                "resolution_hours": _minutes_as_hours(v.get("resolution")),
             }
 
         from sencrm.support.models import Ticket
@@ -165,8 +161,8 @@ class SlaReport(Report):
                 Column("resolved", gettext_lazy("Resolved"), COUNT, drill=True),
                 Column("breached", gettext_lazy("SLA breached"), COUNT, drill=True),
                 Column("sla_compliance", gettext_lazy("SLA compliance"), PERCENT),
-                Column("first_response_hours", gettext_lazy("First response (hours)"), DAYS),
-                Column("resolution_hours", gettext_lazy("Resolution (hours)"), DAYS),
+                Column("first_response_hours", gettext_lazy("First response (business hours)"), DAYS),
+                Column("resolution_hours", gettext_lazy("Resolution (business hours)"), DAYS),
             ],
             rows=rows,
             totals=totals,
@@ -182,8 +178,8 @@ class SlaReport(Report):
             },
             notes=[
                 _(
-                    "SLA compliance counts business hours (the tickets' SLA clocks); the average times are "
-                    "elapsed hours from the ticket's creation."
+                    "Times are average business hours from the ticket's creation, on its queue's working "
+                    "calendar (around the clock without one); waiting for the customer counts."
                 )
             ],
         )

@@ -465,6 +465,14 @@ class Ticket(CustomerRecord):
     breached_at = models.DateTimeField(_("SLA breached at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    # Business minutes (the queue's calendar; 24×7 without one) from creation to the first reply and to
+    # the resolution, stamped when they happen (sla.business_minutes), so that reports can average them.
+    first_response_business_minutes = models.PositiveIntegerField(
+        _("first response (business minutes)"), null=True, blank=True, editable=False
+    )
+    resolution_business_minutes = models.PositiveIntegerField(
+        _("resolution (business minutes)"), null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",

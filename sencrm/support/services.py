@@ -476,7 +476,9 @@ def _move(
                     % {"days": settings.SUPPORT_REOPEN_DAYS}
                 }
             )
-        changes.update(_reopen_clock(current, now), resolved_at=None, closed_at=None)
+        changes.update(
+            _reopen_clock(current, now), resolved_at=None, resolution_business_minutes=None, closed_at=None
+        )
     elif previous == TicketStatus.WAITING and status == TicketStatus.OPEN:
         changes.update(_sla_changes(sla.resume, current, now))
     # Waiting pauses the clock; resolving from waiting leaves it paused (a reopening resumes it).
@@ -484,6 +486,7 @@ def _move(
         changes.update(_sla_changes(sla.pause, current, now))
     elif status == TicketStatus.RESOLVED:
         changes["resolved_at"] = now
+        changes["resolution_business_minutes"] = sla.business_minutes(current, now)
     elif status == TicketStatus.CLOSED:
         changes["closed_at"] = now
     text = _text(note)[:MAX_TEXT]
@@ -698,7 +701,10 @@ def ticket_reply(ticket: Ticket, *, actor: Any, body: str, now: dt.datetime | No
         current = record_update(
             current,
             actor=actor,
-            changes={"first_responded_at": now},
+            changes={
+                "first_responded_at": now,
+                "first_response_business_minutes": sla.business_minutes(current, now),
+            },
             version=None,
             event_type="replied",
             extra_data=data,

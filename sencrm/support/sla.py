@@ -280,6 +280,13 @@ def customer_groups(ticket: Ticket) -> list[int]:
     return groups
 
 
+def business_minutes(ticket: Ticket, end: dt.datetime) -> int:
+    """Whole business minutes from the ticket's creation to `end` on its queue's calendar (24×7 without
+    one): what the ticket stores when it is first answered and when it is resolved, for the reports.
+    Time spent waiting for the customer counts: it is the customer's time to an answer."""
+    return business_seconds(calendar_for(ticket), ticket.created_at, end) // 60
+
+
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """The most specific active policy for the ticket's priority and customer group: priority and
     group, then priority (any group), then group (any priority), then any; the contact's group before

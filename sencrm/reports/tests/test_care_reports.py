@@ -45,6 +45,8 @@ def desk(org, make_contact):
             created_at=created,
             first_responded_at=created + dt.timedelta(hours=first_h) if first_h else None,
             resolved_at=created + dt.timedelta(hours=resolve_h) if resolve_h else None,
+            first_response_business_minutes=first_h * 60 if first_h else None,
+            resolution_business_minutes=resolve_h * 60 if resolve_h else None,
             sla_policy=policy if sla else None,
             breached=breached,
         )
@@ -81,6 +83,33 @@ def test_sla_compliance_and_times(org, desk):
     _r, _p, april = run(org["admin"], "sla", date="2026-04-15")
     assert april.totals["tickets"] == 1  # D, at local midnight
     assert april.previous["tickets"] == 3
+
+
+def test_times_are_business_hours_on_the_queue_calendar(org, make_contact):
+    """Friday 16:00 → answered Monday 09:00 (1.5 h + 1 h of office time) → resolved Monday 14:30 (1.5 h +
+    4 h + 1 h after lunch); a reopening clears the resolution until the ticket is resolved again."""
+    from sencrm.support import services
+    from sencrm.support.models import Ticket
+    from sencrm.support.tests.sla_helpers import at as vn
+    from sencrm.support.tests.sla_helpers import make_queues
+
+    queue, _second = make_queues(members=(org["care"],))
+    customer = make_contact(owner="sales1", full_name="Chị Lan", phones=())
+    ticket = services.ticket_create(actor=org["care"], data={"subject": "Máy kêu", "contact": customer})
+    Ticket.objects.filter(pk=ticket.pk).update(queue=queue, created_at=vn("2027-03-05 16:00"))
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    services.ticket_reply(ticket, actor=org["care"], body="Đã nhận", now=vn("2027-03-08 09:00"))
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    services.ticket_transition(ticket, actor=org["care"], status="resolved", now=vn("2027-03-08 14:30"))
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert (ticket.first_response_business_minutes, ticket.resolution_business_minutes) == (150, 390)
+    _r, _p, result = run(org["admin"], "sla", date="2027-03-05")
+    assert result.totals["first_response_hours"] == Decimal("2.5")
+    assert result.totals["resolution_hours"] == Decimal("6.5")
+    services.ticket_transition(ticket, actor=org["care"], status="open", now=vn("2027-03-09 08:00"))
+    reopened = Ticket.objects.get(pk=ticket.pk)
+    assert reopened.resolved_at is None and reopened.resolution_business_minutes is None
+    assert reopened.first_response_business_minutes == 150
 
 
 def test_csat_and_nps(org, desk):

@@ -119,12 +119,14 @@ class TicketSerializer(VersionedMixin, RecordSerializer):
             "id", "url", "number", "subject", "description", "contact", "account", "category", "priority",
             "channel", "status", "line", "queue", "assignee", "product", "order", "contract",
             "requester_name", "requester_email", "requester_phone", "first_response_due", "resolution_due",
-            "time_left_seconds", "breached", "escalated_at", "resolved_at", "closed_at", "team", "version",
-            "created_at", "updated_at",
+            "time_left_seconds", "breached", "escalated_at", "first_responded_at",
+            "first_response_business_minutes", "resolved_at", "resolution_business_minutes", "closed_at",
+            "team", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = [
             "number", "line", "first_response_due", "resolution_due", "breached", "escalated_at",
-            "resolved_at", "closed_at", "team", "created_at", "updated_at",
+            "first_responded_at", "first_response_business_minutes", "resolved_at",
+            "resolution_business_minutes", "closed_at", "team", "created_at", "updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
