@@ -10,6 +10,7 @@
     BENCH=segments DATABASE_URL=… make bench      # segment counts over 1M contacts (bench/segments.py)
     BENCH=callcard DATABASE_URL=… make bench      # caller card at 1M contacts, screen pop (bench/callcard.py)
     BENCH=dispatch DATABASE_URL=… make bench      # dispatch board, technician's day (bench/dispatch.py)
+    BENCH=reports DATABASE_URL=… make bench       # canned reports, 1M invoices, 2M lines (bench/reports.py)
 
 The harness runs on a database of its own: a fresh SQLite file in a temporary DATA_DIR, or the
 PostgreSQL database named by DATABASE_URL, dropped and created again so that runs are repeatable
@@ -304,6 +305,14 @@ def run_callcard_benchmark() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "callcard.py")], check=True)  # noqa: S603
 
 
+def run_reports_benchmark() -> None:
+    """BENCH=reports: every canned report and the board's dashboard over 1,000,000 invoices and 2,000,000
+    lines (bench/reports.py), own PostgreSQL database."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "reports.py")], check=True)  # noqa: S603
+
+
 def run_dispatch_benchmark() -> None:
     """BENCH=dispatch: the dispatch board (50 technicians × a week, 2,000 work orders) and the technician's
     day at 1,000,000 installed products (bench/dispatch.py), own PostgreSQL database."""
@@ -360,12 +369,15 @@ def main() -> None:
     if only == "dispatch":  # bench/dispatch.py: its own PostgreSQL database, 1M assets
         run_dispatch_benchmark()
         return
+    if only == "reports":  # bench/reports.py: its own PostgreSQL database, 1M invoices
+        run_reports_benchmark()
+        return
     if requests < 2:
         raise SystemExit("REQUESTS must be at least 2.")
     if only not in ("all", *BENCHMARKS):
         raise SystemExit(
             f"BENCH must be all, {', '.join(BENCHMARKS)}, imports, http, commerce, billing, marketing, "
-            "segments, email, callcard or dispatch."
+            "segments, email, callcard, dispatch or reports."
         )
     selected = BENCHMARKS if only == "all" else (only,)
 
