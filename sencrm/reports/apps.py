@@ -21,5 +21,9 @@ class ReportsConfig(AppConfig):
                 "saved_report.created": gettext_lazy("Saved report created"),
                 "saved_report.updated": gettext_lazy("Saved report changed"),
                 "saved_report.deleted": gettext_lazy("Saved report deleted"),
+                "dashboard.arranged": gettext_lazy("Dashboard arranged"),
+                "dashboard.reset": gettext_lazy("Dashboard reset to the default"),
+                "revenue_target.set": gettext_lazy("Revenue target set"),
+                "revenue_target.cleared": gettext_lazy("Revenue target cleared"),
             }
         )

@@ -248,16 +248,65 @@ def layout(user: Any) -> list[str]:
 
 
 def arrange(user: Any, keys: list[str]) -> list[str]:
-    """Save the user's own arrangement (unknown keys are dropped; an empty list is allowed)."""
+    """Save the user's own arrangement (unknown keys are dropped; an empty list is allowed); event
+    `dashboard.arranged`."""
+    from sencrm.events.services import event_emit
+
     access.check_module(user, Module.REPORTS, Action.VIEW)
     clean = list(dict.fromkeys(k for k in keys if k in WIDGETS))
     with transaction.atomic():
-        Dashboard.objects.update_or_create(user_id=user.pk, defaults={"widgets": clean})
+        board, _created = Dashboard.objects.update_or_create(user_id=user.pk, defaults={"widgets": clean})
+        event_emit(type="dashboard.arranged", subject=board, actor=user, data={"widgets": clean})
     return clean
 
 
 def reset(user: Any) -> None:
-    Dashboard.objects.filter(user_id=user.pk).delete()
+    """Back to the role's default arrangement; event `dashboard.reset` when there was one of the user's."""
+    from sencrm.events.services import event_emit
+
+    with transaction.atomic():
+        board = Dashboard.objects.select_for_update().filter(user_id=user.pk).first()
+        if board is not None:
+            event_emit(type="dashboard.reset", subject=board, actor=user, data={"widgets": board.widgets})
+            board.delete()
+
+
+def targets_set(*, actor: Any, values: dict[dt.date, Decimal | None]) -> int:
+    """Set (an amount) or clear (None) the revenue target of each month given (administrators); one event
+    `revenue_target.set` or `revenue_target.cleared` per month that changed. Answers how many changed."""
+    from sencrm.events.services import event_emit
+
+    access.check_module(actor, Module.ADMIN, Action.EDIT)
+    changed = 0
+    with transaction.atomic():
+        existing = {
+            t.month: t for t in RevenueTarget.objects.select_for_update().filter(month__in=list(values))
+        }
+        for month, amount in sorted(values.items()):
+            current = existing.get(month)
+            data: dict[str, Any] = {
+                "month": month.isoformat(),
+                "before": None if current is None else str(current.amount),
+            }
+            if amount is None:
+                if current is None:
+                    continue
+                event_emit(type="revenue_target.cleared", subject=current, actor=actor, data=data)
+                current.delete()
+            elif current is None or current.amount != amount:
+                target, _created = RevenueTarget.objects.update_or_create(
+                    month=month, defaults={"amount": amount}
+                )
+                event_emit(
+                    type="revenue_target.set",
+                    subject=target,
+                    actor=actor,
+                    data={**data, "amount": str(amount)},
+                )
+            else:
+                continue
+            changed += 1
+    return changed
 
 
 def widgets(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:

@@ -288,9 +288,9 @@ def targets(request: HttpRequest) -> HttpResponse:
     import datetime as dt
     from decimal import Decimal
 
-    from django.db import transaction
     from django.shortcuts import redirect
 
+    from sencrm.reports import dashboards
     from sencrm.reports.models import RevenueTarget
 
     access.check_module(request.user, Module.ADMIN, Action.EDIT)
@@ -312,12 +312,7 @@ def targets(request: HttpRequest) -> HttpResponse:
                     _("%(month)02d/%(year)d: enter a whole amount in đồng.") % {"month": month, "year": year}
                 )
         if not errors:
-            with transaction.atomic():
-                for first, amount in values.items():
-                    if amount is None:
-                        RevenueTarget.objects.filter(month=first).delete()
-                    else:
-                        RevenueTarget.objects.update_or_create(month=first, defaults={"amount": amount})
+            dashboards.targets_set(actor=request.user, values=values)
             return redirect(f"{request.path}?year={year}")
     saved = dict(RevenueTarget.objects.filter(month__year=year).values_list("month", "amount"))
     rows = [

@@ -71,6 +71,16 @@ def test_each_user_arranges_their_own_dashboard(org, client_as):
     assert dashboards.layout(org["board"]) == ["pipeline"]
     web.post("/reports/dashboard/arrange/", {"action": "reset"})
     assert dashboards.layout(org["board"]) == dashboards.DEFAULT
+    from sencrm.events.models import Event
+
+    written = list(
+        Event.objects.filter(type__startswith="dashboard.").order_by("id").values_list("type", "data")
+    )
+    assert written == [
+        ("dashboard.arranged", {"widgets": ["cash_month", "revenue_month"]}),
+        ("dashboard.arranged", {"widgets": ["pipeline"]}),
+        ("dashboard.reset", {"widgets": ["pipeline"]}),
+    ]
 
 
 def test_targets_are_set_by_administrators_with_clear_errors(org, client_as):
@@ -82,3 +92,17 @@ def test_targets_are_set_by_administrators_with_clear_errors(org, client_as):
     bad = web.post("/reports/targets/", {"year": year, "m1": "nhiều tiền"})
     assert bad.status_code == 400
     assert RevenueTarget.objects.get(month=dt.date(year, 1, 1)).amount == Decimal(1_500_000_000)
+    # Every change is an event; an unchanged month writes none.
+    web.post("/reports/targets/", {"year": year, "m1": "1.500.000.000", "m3": "900.000.000"})
+    web.post("/reports/targets/", {"year": year, "m1": "", "m3": "900.000.000"})
+    from sencrm.events.models import Event
+
+    written = list(
+        Event.objects.filter(type__startswith="revenue_target.").order_by("id").values_list("type", "data")
+    )
+    assert written == [
+        ("revenue_target.set", {"month": f"{year}-01-01", "before": None, "amount": "1500000000"}),
+        ("revenue_target.set", {"month": f"{year}-03-01", "before": None, "amount": "900000000"}),
+        ("revenue_target.cleared", {"month": f"{year}-01-01", "before": "1500000000"}),
+    ]
+    assert list(RevenueTarget.objects.values_list("month", flat=True)) == [dt.date(year, 3, 1)]
