@@ -330,6 +330,7 @@ def generate(
     started = time.perf_counter()
     rebuild()
     timings["facts"] = time.perf_counter() - started
+    timings["events"] = _events()
     timings.update(
         _sales_and_service(users, owners, first_contact, count, leads, deals, tickets, work_orders, days)
     )
@@ -343,6 +344,7 @@ def generate(
         "billing_invoiceline",
         "billing_payment",
         "marketing_receiptfact",
+        "events_event",
         "sales_lead",
         "sales_opportunity",
         "support_ticketcategory",
@@ -355,6 +357,63 @@ def generate(
     analyze(written)
     timings["analyze"] = time.perf_counter() - started
     return {key: round(value, 1) for key, value in timings.items()}
+
+
+def _events() -> float:
+    """The event log the funnel reads, at a realistic size: each contact's creation (at the stage it was
+    created in: target, prospect or customer), a change to prospect for a third of them, and an
+    `invoice.created` for every invoice (what the spine writes; the funnel must not read those)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from sencrm.billing.models import Invoice
+    from sencrm.customers.models import Contact
+
+    contact_type = ContentType.objects.get_for_model(Contact).pk
+    invoice_type = ContentType.objects.get_for_model(Invoice).pk
+    common = {"actor_label": "''", "subject_repr": "''", "customer_type_id": str(contact_type)}
+    with transaction.atomic():
+        took = fill(
+            "events_event",
+            {
+                **common,
+                "type": "'contact.created'",
+                "subject_type_id": str(contact_type),
+                "subject_id": "c.id",
+                "customer_id": "c.id",
+                "occurred_at": "c.created_at",
+                "data": """jsonb_build_object('record', jsonb_build_object('lifecycle_stage',
+                    (ARRAY['target','prospect','customer'])[1 + c.id %% 3]))""",
+            },
+            "FROM customers_contact c CROSS JOIN LATERAL (SELECT c.id AS g) gg",
+        )
+        took += fill(
+            "events_event",
+            {
+                **common,
+                "type": "'contact.updated'",
+                "subject_type_id": str(contact_type),
+                "subject_id": "c.id",
+                "customer_id": "c.id",
+                "occurred_at": "c.created_at + interval '10 day'",
+                "data": """'{"changes": {"lifecycle_stage": ["target", "prospect"]}}'::jsonb""",
+            },
+            "FROM customers_contact c CROSS JOIN LATERAL (SELECT c.id AS g) gg WHERE c.id %% 3 = 0",
+        )
+        took += fill(
+            "events_event",
+            {
+                **common,
+                "type": "'invoice.created'",
+                "subject_type_id": str(invoice_type),
+                "subject_id": "i.id",
+                "customer_id": "i.contact_id",
+                "occurred_at": "i.created_at",
+                "data": "'{}'::jsonb",
+            },
+            "FROM billing_invoice i CROSS JOIN LATERAL (SELECT i.id AS g) gg",
+        )
+    return took
 
 
 def _sales_and_service(

@@ -99,6 +99,8 @@ def analytic_query() -> Iterator[None]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.ANALYTIC_WORK_MEM])
-                cursor.execute("SET LOCAL jit = off")
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                    [settings.ANALYTIC_WORK_MEM],
+                )
         yield

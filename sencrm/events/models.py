@@ -68,6 +68,8 @@ class Event(models.Model):
             ),
             # The audit trail pages a record's events by id.
             models.Index(fields=["subject_type", "subject_id", "id"], name="events_event_subject_id_idx"),
+            # Reports read one kind of record's events in a period (the funnel: contacts reaching a stage).
+            models.Index(fields=["subject_type", "occurred_at"], name="events_event_type_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sencrm.core import access
+from sencrm.core.db import analytic_query
 from sencrm.core.modules import Action, Module, Scope
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -426,10 +427,19 @@ def run(user: Any, name: str, params: Params) -> Result:
 def run_report(user: Any, report: Report, params: Params) -> Result:
     """`run` for a report object (a saved builder report is not in the registry)."""
     report_level(user)
+    with analytic_query():
+        return _run_report(user, report, params)
+
+
+def _run_report(user: Any, report: Report, params: Params) -> Result:
     result = report.compute(user, params)
     if report.compare:
-        previous = report.compute(user, params.with_period(params.period.previous()))
-        last_year = report.compute(user, params.with_period(params.period.last_year()))
+        before, year_ago = params.period.previous(), params.period.last_year()
+        previous = report.compute(user, params.with_period(before))
+        if (year_ago.date_from, year_ago.date_to) == (before.date_from, before.date_to):
+            last_year = previous  # a year: the previous period is the same period last year
+        else:
+            last_year = report.compute(user, params.with_period(year_ago))
         result.previous, result.last_year = previous.totals, last_year.totals
         result.previous_rows = _aligned(result, previous, params.group_by)
         result.last_year_rows = _aligned(result, last_year, params.group_by)

@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, When
+from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -122,6 +122,20 @@ def purchases(user: Any, until: dt.date | None = None, since: dt.date | None = N
     return base.in_scope(qs, user, level).annotate(ck=customer_key()).order_by()
 
 
+def first_bought_in(user: Any, period: Period) -> models.QuerySet[Any]:
+    """The keys of the customers whose first purchase is in the period: one grouped pass over the
+    purchases up to its end (not NOT IN over the earlier ones, which PostgreSQL cannot hash when they
+    are many, and then compares row by row)."""
+    keys: models.QuerySet[Any] = (
+        purchases(user, until=period.date_to)
+        .values("ck")
+        .annotate(first=models.Min("issue_date"))
+        .filter(first__gte=period.date_from)
+        .values("ck")
+    )
+    return keys
+
+
 def _sql(qs: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     sql, params = qs.query.sql_with_params()
     return sql, tuple(params)
@@ -139,79 +153,100 @@ def _pct(part: Any, whole: Any) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def retention_by_bucket(user: Any, bucket: str, first: int, last: int) -> dict[int, dict[str, Any]]:
-    """Per bucket index from `first` to `last`: active, base (active the bucket before), retained, new —
-    three queries over derived tables, whatever the number of buckets."""
-    end = period_of(bucket, last).date_to
-    start = period_of(bucket, first - 1).date_from
-    pairs = (
-        purchases(user, until=end, since=start).annotate(b=bucket_index(bucket)).values("ck", "b").distinct()
-    )
-    sql, params = _sql(pairs)
-    out: dict[int, dict[str, Any]] = {
-        i: {"customers": 0, "base": 0, "retained": 0, "new": 0} for i in range(first, last + 1)
+def retention_figures(
+    user: Any, bucket: str, period: Period
+) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
+    """Per bucket of the period (month, quarter or year index): active customers, base (active the bucket
+    before), retained, new; and the whole period's retention, churn, repeat rate, new customers and
+    lifetime value against the period just before it.
+
+    One query: the purchases up to the period's end grouped per customer (first purchase, purchases and
+    revenue in all, in the period and in the period before, and whether they bought in each bucket), then
+    summed over the customers — one pass over the invoices whatever the number of buckets."""
+    first, last = index_of(bucket, period.date_from), index_of(bucket, period.date_to)
+    before = period.previous()
+    buckets = [period_of(bucket, i) for i in range(first - 1, last + 1)]
+    net = ExpressionWrapper(F("total") - F("vat_total"), output_field=AMOUNT)
+    in_period = Q(issue_date__gte=period.date_from)
+    in_before = Q(issue_date__gte=before.date_from, issue_date__lte=before.date_to)
+    per_bucket = {
+        f"a{i}": Max(
+            Case(
+                When(issue_date__gte=b.date_from, issue_date__lte=b.date_to, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        for i, b in enumerate(buckets)
     }
-    for b, n in _rows(f"SELECT t.b, COUNT(*) FROM ({sql}) t GROUP BY t.b", params):
-        if int(b) in out:
-            out[int(b)]["customers"] = n
-        if int(b) + 1 in out:
-            out[int(b) + 1]["base"] = n
-    both = f"SELECT a.b, COUNT(*) FROM ({sql}) a JOIN ({sql}) p ON p.ck = a.ck AND p.b = a.b - 1 GROUP BY a.b"
-    for b, n in _rows(both, params + params):
-        if int(b) in out:
-            out[int(b)]["retained"] = n
-    firsts = (
-        purchases(user, until=end)
-        .annotate(b=bucket_index(bucket))
+    inner = (
+        purchases(user, until=period.date_to)
         .values("ck")
-        .annotate(f=models.Min("b"))
-        .values("f")
+        .annotate(
+            c_first=models.Min("issue_date"),
+            n_total=Count("id"),
+            rev_total=Sum(net),
+            n_period=Count("id", filter=in_period),
+            rev_period=Sum(net, filter=in_period),
+            n_before=Count("id", filter=in_before),
+            **per_bucket,
+        )
     )
-    fsql, fparams = _sql(firsts)
-    for f, n in _rows(f"SELECT t.f, COUNT(*) FROM ({fsql}) t GROUP BY t.f", fparams):
-        if int(f) in out:
-            out[int(f)]["new"] = n
+    sql, params = _sql(inner)
+    columns = [
+        "COUNT(*)",
+        "SUM(t.rev_total)",
+        "SUM(CASE WHEN t.n_period > 0 THEN 1 ELSE 0 END)",
+        "SUM(t.rev_period)",
+        "SUM(CASE WHEN t.n_before > 0 THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN t.n_before > 0 AND t.n_period > 0 THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN t.c_first >= %s THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN t.n_period > 0 AND t.n_total >= 2 THEN 1 ELSE 0 END)",
+    ]
+    outer: list[Any] = [period.date_from]
+    for i, b in enumerate(buckets):
+        columns.append(f"SUM(t.a{i})")
+        columns.append(f"SUM(t.a{i} * t.a{i - 1})" if i else "0")
+        columns.append("SUM(CASE WHEN t.c_first >= %s AND t.c_first <= %s THEN 1 ELSE 0 END)")
+        outer += [b.date_from, b.date_to]
+    [row] = _rows(f"SELECT {', '.join(columns)} FROM ({sql}) t", (*outer, *params))
+    return _bucket_figures(row, first, last), _period_totals(row)
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _money_of(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal(1))
+
+
+def _bucket_figures(row: tuple[Any, ...], first: int, last: int) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for position, index in enumerate(range(first, last + 1), start=1):
+        active, retained, new = row[8 + 3 * position : 11 + 3 * position]
+        out[index] = {
+            "customers": _int(active),
+            "base": _int(row[8 + 3 * (position - 1)]),
+            "retained": _int(retained),
+            "new": _int(new),
+        }
     return out
 
 
-def period_figures(user: Any, period: Period) -> dict[str, Any]:
-    """Retention, churn, repeat rate, new customers and lifetime value of a whole period, compared with
-    the period just before it (of the same length)."""
-    before = period.previous()
-    now = purchases(user, until=period.date_to, since=period.date_from)
-    earlier = purchases(user, until=before.date_to, since=before.date_from)
-    active = now.aggregate(
-        n=Count("ck", distinct=True), revenue=Sum(F("total") - F("vat_total"), output_field=AMOUNT)
-    )
-    base_n = earlier.aggregate(n=Count("ck", distinct=True))["n"]
-    retained = earlier.filter(ck__in=now.values("ck")).aggregate(n=Count("ck", distinct=True))["n"]
-    new = now.exclude(
-        ck__in=purchases(user, until=period.date_from - dt.timedelta(days=1)).values("ck")
-    ).aggregate(n=Count("ck", distinct=True))["n"]
-    repeat = (
-        purchases(user, until=period.date_to)
-        .filter(ck__in=now.values("ck"))
-        .values("ck")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .count()
-    )
-    lifetime = purchases(user, until=period.date_to).aggregate(
-        n=Count("ck", distinct=True), revenue=Sum(F("total") - F("vat_total"), output_field=AMOUNT)
-    )
-    retention = _pct(retained, base_n)
+def _period_totals(row: tuple[Any, ...]) -> dict[str, Any]:
+    lifetime_n, lifetime_revenue, active, revenue, base_n, retained, new, repeat = row[:8]
+    retention = _pct(_int(retained), _int(base_n))
     return {
-        "customers": active["n"],
-        "base": base_n,
-        "retained": retained,
+        "customers": _int(active),
+        "base": _int(base_n),
+        "retained": _int(retained),
         "retention": retention,
         "churn": (Decimal(100) - retention) if retention is not None else None,
-        "new": new,
-        "repeat_rate": _pct(repeat, active["n"]),
-        "revenue": Decimal(active["revenue"] or 0).quantize(Decimal(1)),
-        "clv": (Decimal(lifetime["revenue"] or 0) / lifetime["n"]).quantize(Decimal(1))
-        if lifetime["n"]
-        else None,
+        "new": _int(new),
+        "repeat_rate": _pct(_int(repeat), _int(active)),
+        "revenue": _money_of(revenue),
+        "clv": (_money_of(lifetime_revenue) / _int(lifetime_n)).quantize(Decimal(1)) if lifetime_n else None,
     }
 
 
@@ -231,7 +266,7 @@ class RetentionReport(Report):
     def compute(self, user: Any, params: Params) -> Result:
         bucket, period = params.group_by, params.period
         first, last = index_of(bucket, period.date_from), index_of(bucket, period.date_to)
-        figures = retention_by_bucket(user, bucket, first, last)
+        figures, totals = retention_figures(user, bucket, period)
         rows = []
         for index in range(first, last + 1):
             f = figures[index]
@@ -250,7 +285,6 @@ class RetentionReport(Report):
                     "drill": True,
                 }
             )
-        totals = period_figures(user, period)
         chart = {
             "type": "line",
             "labels": [r["label"] for r in rows],
@@ -300,9 +334,7 @@ class RetentionReport(Report):
                 ck__in=purchases(user, until=before.date_to, since=before.date_from).values("ck")
             ).values("ck")
         elif column == "new":
-            keys = now.exclude(
-                ck__in=purchases(user, until=own.date_from - dt.timedelta(days=1)).values("ck")
-            ).values("ck")
+            keys = first_bought_in(user, own)
         return customers_drill(user, keys, own.date_to)
 
 
@@ -465,12 +497,7 @@ class CohortsReport(Report):
         if bounds is None or column != "customers":
             return Drill("", [], [], None, 0)
         own = Period("custom", bounds[0], bounds[1])
-        keys = (
-            purchases(user, until=own.date_to, since=own.date_from)
-            .exclude(ck__in=purchases(user, until=own.date_from - dt.timedelta(days=1)).values("ck"))
-            .values("ck")
-        )
-        return customers_drill(user, keys, own.date_to)
+        return customers_drill(user, first_bought_in(user, own), own.date_to)
 
 
 def _score(expr: str, steps: tuple[Any, ...], ascending: bool) -> str:

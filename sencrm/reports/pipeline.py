@@ -62,13 +62,15 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
 from django.db.models import (
     Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -224,11 +226,41 @@ def contacts_reaching(user: Any, period: Period, stage: str) -> models.QuerySet[
     """Contacts that entered the lifecycle `stage` in the period (the event log's creation at that
     stage, or a change to it), annotated `reached_at` (the first such moment); for "prospect" the
     events of a lead's conversion are left out (the converted lead counts instead)."""
+    events = stage_events(period, stage)
+    # The period's events first (a semi-join), then the first moment for those contacts only — not a
+    # subquery into the event log for every contact.
+    first = events.filter(subject_id=OuterRef("pk")).order_by("occurred_at", "id").values("occurred_at")[:1]
+    qs = Contact.objects.filter(pk__in=events.values("subject_id")).annotate(reached_at=Subquery(first))
+    return in_scope(qs, user, report_level(user))
+
+
+def reaching_by_bucket(user: Any, period: Period, stage: str, bucket: str) -> dict[str, dict[str, Any]]:
+    """`contacts_reaching` counted by the time bucket of each contact's first such moment: one grouped
+    pass over the period's events (MIN per contact), then a count per bucket."""
+    scoped = in_scope(Contact.objects.all(), user, report_level(user)).values("pk")
+    inner = (
+        stage_events(period, stage)
+        .filter(subject_id__in=scoped)
+        .values("subject_id")
+        .annotate(b=dims.time_bucket(bucket, Min("occurred_at"), True))  # type: ignore[arg-type]
+        .values("b")
+    )
+    sql, params = inner.query.sql_with_params()
+    out: dict[str, dict[str, Any]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.b, COUNT(*) FROM ({sql}) t GROUP BY t.b", params)  # noqa: S608
+        for b, n in cursor.fetchall():
+            day = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b)[:10])
+            out[dims.normalise(bucket, day)] = {"prospects": n}
+    return out
+
+
+def stage_events(period: Period, stage: str) -> models.QuerySet[Event]:
+    """The period's events of contacts created at `stage` or changed to it (for "prospect", not those
+    of a lead's conversion: the converted lead counts instead)."""
     start, end = period.bounds()
     events = Event.objects.filter(
-        subject_type__app_label="customers",
-        subject_type__model="contact",
-        subject_id=OuterRef("pk"),
+        subject_type=ContentType.objects.get_for_model(Contact),
         occurred_at__gte=start,
         occurred_at__lt=end,
     ).filter(
@@ -237,10 +269,7 @@ def contacts_reaching(user: Any, period: Period, stage: str) -> models.QuerySet[
     )
     if stage == LifecycleStage.PROSPECT:
         events = events.exclude(actor_label__startswith="lead#")
-    qs = Contact.objects.annotate(
-        reached_at=Subquery(events.order_by("occurred_at", "id").values("occurred_at")[:1])
-    ).filter(reached_at__isnull=False)
-    return in_scope(qs, user, report_level(user))
+    return events
 
 
 def new_customers(user: Any, period: Period) -> models.QuerySet[ReceiptFact]:
@@ -328,14 +357,17 @@ class FunnelReport(Report):
                 prospects=Count("id"),
             )
         )
-        add(
-            _grouped(
-                contacts_reaching(user, period, LifecycleStage.PROSPECT),
-                group_by,
-                _lead_expr(group_by, "reached_at"),
-                prospects=Count("id"),
+        if group_by in BUCKETS:
+            add(reaching_by_bucket(user, period, LifecycleStage.PROSPECT, group_by))
+        else:
+            add(
+                _grouped(
+                    contacts_reaching(user, period, LifecycleStage.PROSPECT),
+                    group_by,
+                    _lead_expr(group_by, "reached_at"),
+                    prospects=Count("id"),
+                )
             )
-        )
         add(
             _grouped(
                 new_customers(user, period),

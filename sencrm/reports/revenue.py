@@ -74,20 +74,27 @@ def invoice_net() -> Any:
     return (F("total") - F("vat_total")) * _sign()
 
 
+def _live_in(period: Period, prefix: str = "") -> dict[str, Any]:
+    """The filter for the invoices a report counts: live, in VND, issued in the period."""
+    return {
+        f"{prefix}deleted_at__isnull": True,
+        f"{prefix}status__in": LIVE_STATUSES,
+        f"{prefix}currency": "VND",
+        f"{prefix}issue_date__gte": period.date_from,
+        f"{prefix}issue_date__lte": period.date_to,
+    }
+
+
 def invoices(user: Any, period: Period) -> models.QuerySet[Invoice]:
-    level = report_level(user)
-    qs = Invoice.objects.filter(
-        deleted_at__isnull=True,
-        status__in=LIVE_STATUSES,
-        currency="VND",
-        issue_date__gte=period.date_from,
-        issue_date__lte=period.date_to,
-    )
-    return in_scope(qs, user, level)
+    qs = Invoice.objects.filter(**_live_in(period))
+    return in_scope(qs, user, report_level(user))
 
 
 def lines(user: Any, period: Period) -> models.QuerySet[InvoiceLine]:
-    return InvoiceLine.objects.filter(invoice__in=invoices(user, period))
+    """The lines of `invoices(user, period)`, filtered through the join (not `invoice__in`: one pass over
+    the invoices instead of a second one for the subquery)."""
+    qs = InvoiceLine.objects.filter(**_live_in(period, prefix="invoice__"))
+    return in_scope(qs, user, report_level(user), prefix="invoice")
 
 
 def receipts(user: Any, period: Period) -> models.QuerySet[Payment]:
@@ -152,11 +159,12 @@ class RevenueReport(Report):
     )
     default_group_by = "month"
 
-    def columns(self) -> list[Column]:
+    def columns(self, by_product: bool = False) -> list[Column]:
+        count = gettext_lazy("Invoice lines") if by_product else gettext_lazy("Invoices")
         return [
             Column("revenue", gettext_lazy("Invoiced revenue"), MONEY, drill=True),
             Column("cash", gettext_lazy("Cash received"), MONEY, drill=True),
-            Column("invoices", gettext_lazy("Invoices"), COUNT, drill=True),
+            Column("invoices", count, COUNT, drill=True),
         ]
 
     def compute(self, user: Any, params: Params) -> Result:
@@ -171,7 +179,7 @@ class RevenueReport(Report):
                 LINE_PATHS,
                 on,
                 revenue=Sum(_line_amount(), output_field=AMOUNT),
-                invoices=Count("invoice", distinct=True),
+                invoices=Count("id"),  # by product: the invoice lines (a distinct count costs a sort)
             )
             net = invoices(user, period).aggregate(v=Sum(invoice_net(), output_field=AMOUNT))["v"] or ZERO
             line_total = sum((Decimal(v.get("revenue") or 0) for v in got.values()), ZERO)
@@ -231,10 +239,8 @@ class RevenueReport(Report):
         totals = {
             "revenue": sum((r["revenue"] for r in out), ZERO),
             "cash": None if by_product else sum((r["cash"] or ZERO for r in out), ZERO),
-            "invoices": sum(r["invoices"] or 0 for r in out) if not by_product else None,
+            "invoices": sum(r["invoices"] or 0 for r in out),
         }
-        if by_product:
-            totals["invoices"] = invoices(user, period).count()
         notes: list[Any] = [
             _("Invoiced revenue is before VAT, on the invoice date; cash is the receipts on the day paid.")
         ]
@@ -258,7 +264,7 @@ class RevenueReport(Report):
             title=self.title,
             params=params,
             group_label=self.group_label(group_by),
-            columns=self.columns(),
+            columns=self.columns(by_product),
             rows=out,
             totals=totals,
             chart=chart,
@@ -370,11 +376,9 @@ def payments_drill(qs: models.QuerySet[Payment], title: str) -> Drill:
 
 
 def lines_drill(qs: models.QuerySet[InvoiceLine], *, invoices: bool = False) -> Drill:
-    """Invoice lines; their total is the revenue, or with `invoices` the number of distinct invoices."""
+    """Invoice lines; their total is the revenue, or with `invoices` the number of lines."""
     qs = qs.annotate(net=_line_amount(), qty=_line_quantity())
-    agg = qs.aggregate(
-        total=Sum("net", output_field=AMOUNT), n=Count("id"), invoices=Count("invoice", distinct=True)
-    )
+    agg = qs.aggregate(total=Sum("net", output_field=AMOUNT), n=Count("id"))
     rows = [
         {
             "number": line.invoice.number or f"#{line.invoice_id}",
@@ -400,7 +404,7 @@ def lines_drill(qs: models.QuerySet[InvoiceLine], *, invoices: bool = False) -> 
             ("revenue", gettext_lazy("Revenue before VAT"), MONEY),
         ],
         rows=rows,
-        total=agg["invoices"] if invoices else _money(agg["total"]),
+        total=agg["n"] if invoices else _money(agg["total"]),
         count=agg["n"],
         total_key="count" if invoices else "revenue",
     )
@@ -428,7 +432,7 @@ class BestSellersReport(Report):
             period.date_to,
             quantity=Sum(_line_quantity()),
             revenue=Sum(_line_amount(), output_field=AMOUNT),
-            invoices=Count("invoice", distinct=True),
+            invoices=Count("id"),  # invoice lines
         )
         names = dims.labels(group_by, got)
         rows: list[dict[str, Any]] = [
@@ -470,7 +474,7 @@ class BestSellersReport(Report):
                 Column("rank", "#", COUNT, compare=False),
                 Column("quantity", gettext_lazy("Quantity"), NUMBER, drill=True),
                 Column("revenue", gettext_lazy("Revenue before VAT"), MONEY, drill=True),
-                Column("invoices", gettext_lazy("Invoices"), COUNT),
+                Column("invoices", gettext_lazy("Invoice lines"), COUNT),
             ],
             rows=top,
             totals=totals,

@@ -270,10 +270,12 @@ def test_the_number_of_queries_does_not_grow_with_the_records(
         opportunity_mark_won(made, actor=org["sales1"], version=made.version)
         Opportunity.objects.filter(pk=made.pk).update(closed_at=at("2026-03-20"))
     assert count() == before
-    # One run with its two comparisons: seven grouped queries per funnel, six per sales report (x3).
-    with django_assert_max_num_queries(3 * 7 + 2):
+    # One run with its two comparisons: seven grouped queries per funnel, six per sales report (x3);
+    # on PostgreSQL one more sets the heavy read's work_mem and JIT for the transaction.
+    settings_query = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(3 * 7 + 2 + settings_query):
         run(org["admin"], "funnel")
-    with django_assert_max_num_queries(3 * 6 + 2):
+    with django_assert_max_num_queries(3 * 6 + 2 + settings_query):
         run(org["admin"], "sales", group_by="stage")
 
 
