@@ -241,7 +241,15 @@ class Account(Customer):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
-        indexes = [models.Index(fields=["sort_key", "id"], name="customers_account_sort_idx")]
+        indexes = [
+            models.Index(fields=["sort_key", "id"], name="customers_account_sort_idx"),
+            # New customers of a period (attribution, the board's dashboard): a range on this column.
+            models.Index(
+                fields=["first_receipt_at"],
+                name="customers_account_first_rc_idx",
+                condition=models.Q(first_receipt_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -294,6 +302,12 @@ class Contact(Customer):
         indexes = [
             models.Index(fields=["sort_key", "id"], name="customers_contact_sort_idx"),
             models.Index(fields=["owner", "sort_key", "id"], name="customers_contact_owner_idx"),
+            # New customers of a period (attribution, the board's dashboard): a range on this column.
+            models.Index(
+                fields=["first_receipt_at"],
+                name="customers_contact_first_rc_idx",
+                condition=models.Q(first_receipt_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

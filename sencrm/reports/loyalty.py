@@ -153,6 +153,20 @@ def _pct(part: Any, whole: Any) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+def _bought_in(buckets: list[Period]) -> dict[str, Any]:
+    """Per customer, a0, a1…: 1 if they bought in that bucket, else 0 (aggregates over their purchases)."""
+    return {
+        f"a{i}": Max(
+            Case(
+                When(issue_date__gte=b.date_from, issue_date__lte=b.date_to, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        for i, b in enumerate(buckets)
+    }
+
+
 def retention_figures(
     user: Any, bucket: str, period: Period
 ) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
@@ -169,16 +183,7 @@ def retention_figures(
     net = ExpressionWrapper(F("total") - F("vat_total"), output_field=AMOUNT)
     in_period = Q(issue_date__gte=period.date_from)
     in_before = Q(issue_date__gte=before.date_from, issue_date__lte=before.date_to)
-    per_bucket = {
-        f"a{i}": Max(
-            Case(
-                When(issue_date__gte=b.date_from, issue_date__lte=b.date_to, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        for i, b in enumerate(buckets)
-    }
+    per_bucket = _bought_in(buckets)
     inner = (
         purchases(user, until=period.date_to)
         .values("ck")
@@ -211,6 +216,22 @@ def retention_figures(
         outer += [b.date_from, b.date_to]
     [row] = _rows(f"SELECT {', '.join(columns)} FROM ({sql}) t", (*outer, *params))
     return _bucket_figures(row, first, last), _period_totals(row)
+
+
+def retention_rates(user: Any, bucket: str, period: Period) -> tuple[Decimal | None, Decimal | None]:
+    """The retention rate of a period (month, quarter or year: `bucket`) and of the one before, as the
+    retention report's totals compute them, without its lifetime figures: one grouped pass over the
+    purchases of the three periods (the one two back is the base of the one before)."""
+    index = index_of(bucket, period.date_from)
+    buckets = [period_of(bucket, i) for i in (index - 2, index - 1, index)]
+    flags = _bought_in(buckets)
+    inner = (
+        purchases(user, until=buckets[2].date_to, since=buckets[0].date_from).values("ck").annotate(**flags)
+    )
+    sql, params = _sql(inner)
+    [row] = _rows(f"SELECT SUM(t.a1), SUM(t.a1 * t.a2), SUM(t.a0), SUM(t.a0 * t.a1) FROM ({sql}) t", params)
+    base_n, retained, before_base, before_retained = (_int(v) for v in row)
+    return _pct(retained, base_n), _pct(before_retained, before_base)
 
 
 def _int(value: Any) -> int:

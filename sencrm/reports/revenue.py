@@ -494,5 +494,18 @@ def revenue_total(user: Any, period: Period) -> Decimal:
     return _money(invoices(user, period).aggregate(v=Sum(invoice_net(), output_field=AMOUNT))["v"])
 
 
+def revenue_by_month(user: Any, period: Period) -> dict[str, Decimal]:
+    """Invoiced revenue of each month of a period (key "2026-12"), one grouped query: the revenue report's
+    figure by month, without its cash and comparisons (the dashboard's chart)."""
+    got = _grouped(
+        invoices(user, period),
+        "month",
+        INVOICE_PATHS,
+        period.date_to,
+        revenue=Sum(invoice_net(), output_field=AMOUNT),
+    )
+    return {key: _money(v.get("revenue")) for key, v in got.items()}
+
+
 def cash_total(user: Any, period: Period) -> Decimal:
     return _money(receipts(user, period).aggregate(v=Sum("amount", output_field=AMOUNT))["v"])

@@ -45,6 +45,66 @@ def test_revenue_this_month_against_the_target_and_by_scope(org, month_sales):
     assert _widget(org["manager"], "revenue_month")["value"] == Decimal(10_000_000)
 
 
+def test_the_quick_widgets_agree_with_the_reports_they_open(org, catalogue, make_contact):  # noqa: F811
+    """Retention, the twelve-month chart and the best sellers are computed by lighter queries than their
+    reports (docs/benchmarks.md, "Reports (issue 19)"): the figures must be the reports' own."""
+    from sencrm.billing.services import invoice_create, invoice_issue
+    from sencrm.reports import base
+
+    today = timezone.localdate()
+    quarter = base.Period.containing("quarter", today)
+    q1, q2 = quarter.previous(), quarter.previous().previous()
+    people = [make_contact(owner="sales1", full_name=f"Khách {i}", phones=()) for i in range(4)]
+    bought = {  # who bought in which quarter: two of three kept last quarter, one of two this quarter
+        q2.date_from: people[:3],
+        q1.date_from: people[:2] + people[3:],
+        quarter.date_from: people[1:2],
+    }
+    for day, buyers in bought.items():
+        for customer in buyers:
+            made = invoice_create(
+                actor=org["accountant"],
+                data={"contact": customer, "issue_date": day},
+                lines=[{"product": catalogue["install"], "quantity": 1, "unit_price": 1_000_000}],
+            )
+            invoice_issue(made, actor=org["accountant"])
+    for extra in (today, base.add_months(today.replace(day=1), -12)):
+        made = invoice_create(
+            actor=org["accountant"],
+            data={"contact": people[0], "issue_date": extra},
+            lines=[{"product": catalogue["split"], "quantity": 2, "unit_price": 3_000_000}],
+        )
+        invoice_issue(made, actor=org["accountant"])
+    report = base.REGISTRY["retention"]
+    for user in (org["board"], org["manager"]):
+        widget = _widget(user, "retention")
+        now = report.compute(user, base.Params(period=quarter, group_by="quarter")).totals["retention"]
+        before = report.compute(user, base.Params(period=q1, group_by="quarter")).totals["retention"]
+        assert (widget["value"], widget["previous"]) == (now, before)
+    assert _widget(org["board"], "retention")["previous"] == Decimal("66.7")  # 2 of the 3
+
+    chart = _widget(org["board"], "revenue_chart")["chart"]
+    first = base.add_months(today.replace(day=1), -11)
+    by_month = base.run(
+        org["board"],
+        "revenue",
+        base.Params(period=base.Period("custom", first, base.month_end(today)), group_by="month"),
+    )
+    assert chart["labels"] == [r["label"] for r in by_month.rows]
+    assert chart["datasets"][0]["data"] == [float(r["revenue"]) for r in by_month.rows]
+    assert chart["datasets"][1]["data"] == [
+        float(by_month.last_year_rows.get(r["key"], {}).get("revenue") or 0) for r in by_month.rows
+    ]
+    assert chart["datasets"][1]["data"][-1] == 6_000_000  # this month a year ago
+
+    month = base.Period.containing("month", today)
+    sellers = base.REGISTRY["best-sellers"].compute(
+        org["board"], base.Params(period=month, group_by="product", options={"by": "revenue"})
+    )
+    assert _widget(org["board"], "best_sellers")["rows"] == sellers.rows[:5]
+    assert sellers.rows[0]["revenue"] == Decimal(6_000_000)
+
+
 def test_the_board_home_is_its_dashboard_and_others_keep_theirs(org, month_sales, client_as):
     home = client_as("board").get("/").content.decode()
     assert 'data-testid="widget-revenue_month"' in home and 'data-testid="widget-revenue_chart"' in home
