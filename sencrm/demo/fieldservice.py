@@ -284,9 +284,9 @@ def _this_week(care: User, techs: list[User], pools: list[list[Asset]], today: d
         if not pool:
             continue
         n = 0
-        for offset in range(8):  # today and the week ahead (no work on Sundays)
+        for offset in range(8):  # today (whatever the day: the demo is opened today) and the week ahead
             day = today + dt.timedelta(days=offset)
-            if day.weekday() == 6:
+            if day.weekday() == 6 and offset:  # no work on the coming Sunday
                 continue
             jobs = TODAY_JOBS if offset == 0 else TODAY_JOBS[: 1 + (offset + t_index) % 3]
             for hour, minute, kind, title in jobs:
