@@ -11,12 +11,71 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def org(db):
-    """The demo organisation: admin, manager, sales1, sales2, marketing, care, tech, board."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Each test database (one per xdist worker) starts with the demo organisation, loaded once: every
+    test's transaction is rolled back to it, so `org` only reads it (160 queries less per test)."""
     from sencrm.demo.organisation import load_organisation
 
-    return load_organisation()
+    with django_db_blocker.unblock():
+        load_organisation()
+
+
+@pytest.fixture
+def org(db):
+    """The demo organisation: admin, manager, sales1, sales2, marketing, care, tech, accountant, board."""
+    from sencrm.demo.organisation import USERS, load_organisation
+    from sencrm.users.models import User
+
+    users = {u.username: u for u in User.objects.select_related("role").filter(username__in=USERS)}
+    if len(users) < len(USERS):  # a transactional test flushed the tables: load it again
+        return load_organisation()
+    return {name: users[name] for name in USERS}
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A SQLite database with every migration applied, made once per run and shared by the xdist
+    workers (under a lock): the tests that start real worker processes copy it instead of migrating
+    (half a minute each)."""
+    import fcntl
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker of this run
+    template = shared / "migrated.sqlite3"
+    with open(shared / "migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            data_dir = shared / "migrated-data"
+            data_dir.mkdir(exist_ok=True)
+            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+            env.update({"DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings_test"})
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "-v", "0"],
+                cwd=Path(__file__).resolve().parent,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            source, copy = sqlite3.connect(data_dir / "sencrm.sqlite3"), sqlite3.connect(template)
+            with copy:
+                source.backup(copy)
+            source.close()
+            copy.close()
+    return template
+
+
+@pytest.fixture
+def sqlite_data_dir(tmp_path, migrated_sqlite):
+    """A data directory whose SQLite database is migrated: DATA_DIR for a `manage.py` subprocess."""
+    import shutil
+
+    shutil.copyfile(migrated_sqlite, tmp_path / "sencrm.sqlite3")
+    return tmp_path
 
 
 @pytest.fixture

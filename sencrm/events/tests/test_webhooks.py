@@ -500,15 +500,14 @@ def _wait(condition, seconds: float) -> bool:
     return False
 
 
-def test_a_delivery_survives_a_worker_killed_mid_send(tmp_path):
+def test_a_delivery_survives_a_worker_killed_mid_send(sqlite_data_dir):
     receiver = Receiver([Reply(delay=120)]).start()  # the first request hangs until the worker dies
-    env = worker_env(tmp_path, None)
+    env = worker_env(sqlite_data_dir, None)
     env.update(
         {"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOK_LEASE_SECONDS": "3", "WEBHOOK_READ_TIMEOUT": "60"}
     )
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        run(env, "migrate", "-v", "0")
         script = f"URL = {receiver.url()!r}\n" + SCRIPT_SUBSCRIBE_AND_CHANGE
         secret = run(env, "shell", "--no-imports", "-c", script).stdout.strip().splitlines()[-1]
 

@@ -79,7 +79,7 @@ def worker_env(tmp_path: Path, redis_url: str | None) -> dict[str, str]:
 
 
 def exercise_worker(env: dict[str, str]) -> None:
-    run(env, "migrate", "-v", "0")
+    """`env`'s DATA_DIR holds a migrated database (the sqlite_data_dir fixture)."""
     run(env, "shell", "--no-imports", "-c", SCRIPT_CHANGE)
     # Nothing has run yet: the dispatch task waits in the queue for a worker.
     assert run(env, "shell", "--no-imports", "-c", SCRIPT_COUNT).stdout.strip() == "0"
@@ -111,13 +111,11 @@ def test_default_queue_is_sqlite_in_the_data_dir(tmp_path):
     assert out.strip() == "SqliteHuey"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sqlite_worker_runs_the_consumers(tmp_path):
-    exercise_worker(worker_env(tmp_path, None))
+def test_sqlite_worker_runs_the_consumers(sqlite_data_dir):
+    exercise_worker(worker_env(sqlite_data_dir, None))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_redis_worker_runs_the_consumers(tmp_path):
+def test_redis_worker_runs_the_consumers(sqlite_data_dir):
     if not redis_available():
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not reachable at 127.0.0.1:6379: CI requires it.")
@@ -126,7 +124,7 @@ def test_redis_worker_runs_the_consumers(tmp_path):
 
     url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(url).flushdb()
-    env = worker_env(tmp_path, url)
+    env = worker_env(sqlite_data_dir, url)
     out = run(
         env, "shell", "--no-imports", "-c", "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__)"
     ).stdout

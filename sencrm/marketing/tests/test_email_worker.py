@@ -73,7 +73,7 @@ def manage(env, *args, **kwargs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_sender_restarted_sends_each_recipient_exactly_once(tmp_path):
+def test_a_killed_sender_restarted_sends_each_recipient_exactly_once(sqlite_data_dir):
     inbox = KillingInbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -81,7 +81,7 @@ def test_a_killed_sender_restarted_sends_each_recipient_exactly_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
         {
-            "DATA_DIR": str(tmp_path),
+            "DATA_DIR": str(sqlite_data_dir),
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
             "HUEY_IMMEDIATE": "0",
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",
@@ -90,7 +90,6 @@ def test_a_killed_sender_restarted_sends_each_recipient_exactly_once(tmp_path):
         }
     )
     try:
-        manage(env, "migrate", "-v", "0")
         email_id = manage(env, "shell", "--no-imports", "-c", SETUP).stdout.strip().splitlines()[-1]
         inbox.worker = subprocess.Popen(
             [sys.executable, "manage.py", "email_campaign_send", email_id],
