@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 
 def json_array_contains(field: str, key: str, value: str) -> Q:
@@ -104,3 +104,43 @@ def analytic_query() -> Iterator[None]:
                     [settings.ANALYTIC_WORK_MEM],
                 )
         yield
+
+
+class PrefetchedInto:
+    """A model attribute to name as a Prefetch's `to_attr` (see `prefetch_fast`): the rows are handed to
+    the relation's own manager, as `prefetch_related("phones")` would, so `contact.phones.all()` reads
+    them everywhere (serializers, templates, exports) without a query.
+
+    Why: for a plain lookup Django builds each parent row's related queryset by applying the relation's
+    filter (a queryset clone, 60–100 µs), 200 times for an API page of 51 contacts with four relations —
+    a tenth of the request. Here each row gets a bare queryset holding its rows. This leans on two
+    undocumented details, the `_prefetched_objects_cache` dict and a queryset's `_result_cache`;
+    sencrm/core/tests/test_db.py fails the day they change."""
+
+    def __init__(self, relation: str) -> None:
+        self.relation = relation
+        self.name = relation + "_prefetched"
+
+    def __set_name__(self, owner: type[Model], name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Model | None, owner: type[Model] | None = None) -> Any:
+        if obj is None:
+            return self
+        cached = obj.__dict__.get("_prefetched_objects_cache", {}).get(self.relation)
+        if cached is None:  # not prefetched yet: Django's prefetch (hasattr) then fetches it
+            raise AttributeError(self.name)
+        return list(cached)
+
+    def __set__(self, obj: Model, rows: list[Model]) -> None:
+        related: Any = obj._meta.get_field(self.relation).related_model
+        queryset: QuerySet[Any] = QuerySet(model=related, using=obj._state.db)
+        queryset._result_cache = list(rows)  # Django's own cache, see above
+        queryset._prefetch_done = True  # type: ignore[attr-defined]  # not in django-stubs
+        obj.__dict__.setdefault("_prefetched_objects_cache", {})[self.relation] = queryset
+
+
+def prefetch_fast(*relations: str) -> list[Prefetch[Any]]:
+    """`prefetch_related(*prefetch_fast("phones", "emails"))`: the model declares
+    `phones_prefetched = PrefetchedInto("phones")` (and so on) for each relation."""
+    return [Prefetch(relation, to_attr=relation + "_prefetched") for relation in relations]

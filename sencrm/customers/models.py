@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sencrm.core.db import PrefetchedInto
 from sencrm.core.models import Record
 from sencrm.core.modules import Module
 from sencrm.customers.choices import ConsentChannel, Gender, LifecycleStage, PhoneLabel
@@ -106,6 +107,9 @@ class Customer(Record):
     """What accounts and contacts share: address, group, source, lifecycle, search key, custom fields."""
 
     access_module: ClassVar[str] = Module.CUSTOMERS
+    # Where prefetch_fast("phones", "emails") puts the rows (sencrm/core/db.py).
+    phones_prefetched = PrefetchedInto("phones")
+    emails_prefetched = PrefetchedInto("emails")
 
     province = models.ForeignKey(
         Province,
@@ -260,6 +264,9 @@ class Account(Customer):
 
 class Contact(Customer):
     """A person: a customer on their own or someone at an account (người liên hệ)."""
+
+    tags_prefetched = PrefetchedInto("tags")
+    consents_prefetched = PrefetchedInto("consents")
 
     full_name = models.CharField(_("full name"), max_length=150)
     family_name = models.CharField(_("family name"), max_length=50, blank=True, editable=False)

@@ -18,6 +18,7 @@ from sencrm.core import access, callers
 from sencrm.core.api.base import RecordViewSet
 from sencrm.core.api.filters import StrictOrderingFilter
 from sencrm.core.api.schema import SEARCH
+from sencrm.core.db import prefetch_fast
 from sencrm.core.modules import Action
 from sencrm.core.phones import to_e164
 from sencrm.customers import merge, selectors, services
@@ -55,7 +56,12 @@ class CustomerViewSet(RecordViewSet):
         return {**super().service_arguments(data, creating=creating), **_children(data)}
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        qs = super().get_queryset().select_related(*self.related).prefetch_related("phones", "emails")
+        qs = (
+            super()
+            .get_queryset()
+            .select_related(*self.related)
+            .prefetch_related(*prefetch_fast("phones", "emails"))
+        )
         # ?search= narrows the list only: a create or update re-reads its record through this queryset.
         search = self.request.query_params.get("search", "") if self.action == "list" else ""
         return selectors.search_filter(self.model, qs, search) if search else qs
@@ -75,7 +81,7 @@ class ContactViewSet(CustomerViewSet):
     related = ["owner", "province", "source", "account"]
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        return super().get_queryset().prefetch_related("tags", "consents")
+        return super().get_queryset().prefetch_related(*prefetch_fast("tags", "consents"))
 
     def service_arguments(self, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         extra = super().service_arguments(data, creating=creating)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from sencrm.customers import services as customer_services
+from sencrm.users import authentication
 from sencrm.users.models import ApiToken
 from sencrm.users.services import api_token_create, api_token_revoke
 
@@ -85,3 +89,29 @@ def test_profile_creates_and_revokes_tokens(client_as, org):
     client.post(reverse("users:profile"), {"form": "token_revoke", "token": token.pk})
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_last_used_is_noted_once_a_minute_without_waiting_for_the_disk(org, monkeypatch):
+    """A reading request's only write must not queue behind a checkpoint's fsync (issue 12's tails):
+    on PostgreSQL it commits with synchronous_commit off, but never inside a caller's transaction."""
+    token, raw = api_token_create(user=org["sales1"], name="tổng đài")
+    # The test runs inside a transaction: as if there were none, to see the statement sent.
+    monkeypatch.setattr(authentication, "_in_outer_transaction", lambda: False)
+    with CaptureQueriesContext(connection) as first:
+        assert bearer(raw).get("/api/v1/contacts/").status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert bearer(raw).get("/api/v1/contacts/").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None and timezone.now() - token.last_used_at < dt.timedelta(minutes=1)
+    sent = [q["sql"] for q in first.captured_queries]
+    assert sum('UPDATE "users_apitoken"' in q for q in sent) == 1
+    assert not any('UPDATE "users_apitoken"' in q["sql"] for q in second.captured_queries)  # within a minute
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    assert any("synchronous_commit TO OFF" in q for q in sent)
+    monkeypatch.undo()  # inside the test's transaction: SET LOCAL would cover the caller's writes
+    token.last_used_at = None
+    token.save(update_fields=["last_used_at"])
+    with CaptureQueriesContext(connection) as inner:
+        assert bearer(raw).get("/api/v1/contacts/").status_code == 200
+    assert not any("synchronous_commit" in q["sql"] for q in inner.captured_queries)
