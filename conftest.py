@@ -11,6 +11,22 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(config, items):
+    """`DB_TESTS_ONLY=1` (make test's PostgreSQL run): only the tests that use the database. The others
+    (settings, translations, PDF rendering, worker processes on their own SQLite file…) ran on SQLite
+    just before and would do exactly the same again."""
+    if os.environ.get("DB_TESTS_ONLY") != "1":
+        return
+    db_fixtures = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or db_fixtures & set(getattr(item, "fixturenames", ()))
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Each test database (one per xdist worker) starts with the demo organisation, loaded once: every

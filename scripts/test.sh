@@ -23,8 +23,10 @@ echo "==> pytest on SQLite"
 
 PG_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/sencrm}"
 if .venv/bin/python scripts/pg_ready.py "$PG_URL"; then
-  echo "==> pytest on PostgreSQL ($PG_URL, a fresh test database)"
-  DATABASE_URL="$PG_URL" .venv/bin/pytest -m "not browser" -q --create-db -n "$WORKERS"
+  echo "==> pytest on PostgreSQL ($PG_URL, a fresh test database): the tests that use the database"
+  # The others (a third: parsers, settings, PDFs, worker processes on their own SQLite file) cannot
+  # reach the database and just ran on SQLite (conftest.py, DB_TESTS_ONLY).
+  DB_TESTS_ONLY=1 DATABASE_URL="$PG_URL" .venv/bin/pytest -m "not browser" -q --create-db -n "$WORKERS"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable at $PG_URL: CI requires it." >&2
   exit 1
